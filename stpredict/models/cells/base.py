@@ -1,0 +1,137 @@
+"""The contract every recurrent cell fulfils."""
+from abc import ABCMeta, abstractmethod
+from typing import Dict, Optional, Tuple, Union
+
+import torch
+from mmengine.model import BaseModule
+
+States = Dict[str, torch.Tensor]
+CellOutput = Tuple[States, Optional[torch.Tensor], Dict[str, torch.Tensor]]
+
+
+class BaseCell(BaseModule, metaclass=ABCMeta):
+    """One recurrent step of one layer at one scale.
+
+    A cell is stateless between calls: everything that carries over time is
+    in the ``states`` dict it receives and returns. A neck stacks cells over
+    layers and decides the scale each one runs at; a cell never knows it.
+
+    Class attributes that describe a cell to the neck:
+
+    - ``state_names``: the per-layer temporal states, e.g. ``('h', 'c')``.
+    - ``output_state``: the state that is the layer's output (``'h'``).
+    - ``uses_memory``: whether the cell reads and writes the zigzag
+      spatiotemporal memory ``M`` that flows up the layers and from the top
+      layer to the bottom one at the next step (PredRNN family).
+    - ``uses_diagonal``: whether the cell reads ``H^{l-1}_{t-1}``, the output
+      of the layer below at the previous step (MIM, MotionRNN).
+
+    Args:
+        in_channels (int): Channels of the input ``x``.
+        hidden_channels (int): Channels of the hidden state (the output).
+        kernel_size (int | tuple[int, int]): Kernel of the gate convolutions.
+            Defaults to 3.
+        init_cfg (dict | list[dict], optional): Initialisation config.
+            Defaults to None.
+    """
+
+    state_names: Tuple[str, ...] = ('h', 'c')
+    output_state: str = 'h'
+    uses_memory: bool = False
+    uses_diagonal: bool = False
+
+    def __init__(self,
+                 in_channels: int,
+                 hidden_channels: int,
+                 kernel_size: Union[int, Tuple[int, int]] = 3,
+                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if in_channels < 1 or hidden_channels < 1:
+            raise ValueError(
+                f'{type(self).__name__} needs in_channels >= 1 and '
+                f'hidden_channels >= 1, got {in_channels} and '
+                f'{hidden_channels}.')
+        kernel = (kernel_size, kernel_size) if isinstance(kernel_size,
+                                                          int) else tuple(
+                                                              kernel_size)
+        if any(k < 1 or k % 2 == 0 for k in kernel):
+            raise ValueError(
+                f'{type(self).__name__} needs odd kernel sizes (so that '
+                f"'same' padding keeps the frame size), got {kernel_size}.")
+        self.in_channels = in_channels
+        self.hidden_channels = hidden_channels
+        self.kernel_size = kernel
+        self.padding = (kernel[0] // 2, kernel[1] // 2)
+
+    @property
+    def out_channels(self) -> int:
+        """Channels of the layer's output (the ``output_state``)."""
+        return self.state_channels(self.output_state)
+
+    @property
+    def memory_channels(self) -> int:
+        """Channels of the zigzag memory ``M`` (PredRNN family)."""
+        return self.hidden_channels
+
+    def state_channels(self, name: str) -> int:
+        """Channels of the temporal state ``name``.
+
+        Args:
+            name (str): One of ``state_names``.
+
+        Returns:
+            int: Its channel count; ``hidden_channels`` unless overridden.
+        """
+        return self.hidden_channels
+
+    def init_states(self, x: torch.Tensor) -> States:
+        """Zero states for an input ``x`` of shape ``[B, C, H, W]``.
+
+        States follow the input's batch size, spatial size, device and dtype.
+
+        Args:
+            x (torch.Tensor): The input the cell will first receive.
+
+        Returns:
+            dict[str, torch.Tensor]: One zero tensor per state name.
+        """
+        batch, _, height, width = x.shape
+        return {
+            name: x.new_zeros(batch, self.state_channels(name), height, width)
+            for name in self.state_names
+        }
+
+    def init_memory(self, x: torch.Tensor) -> torch.Tensor:
+        """Zero zigzag memory for an input ``x`` of shape ``[B, C, H, W]``.
+
+        Args:
+            x (torch.Tensor): The input of the cell that first reads ``M``.
+
+        Returns:
+            torch.Tensor: Zeros ``[B, memory_channels, H, W]``.
+        """
+        batch, _, height, width = x.shape
+        return x.new_zeros(batch, self.memory_channels, height, width)
+
+    @abstractmethod
+    def forward(self,
+                x: torch.Tensor,
+                states: States,
+                memory: Optional[torch.Tensor] = None,
+                diagonal: Optional[torch.Tensor] = None) -> CellOutput:
+        """One step.
+
+        Args:
+            x (torch.Tensor): Input ``[B, in_channels, H, W]``.
+            states (dict[str, torch.Tensor]): This layer's states at ``t-1``.
+            memory (torch.Tensor, optional): Zigzag memory ``M`` if
+                ``uses_memory``. Defaults to None.
+            diagonal (torch.Tensor, optional): ``H^{l-1}_{t-1}`` if
+                ``uses_diagonal``. Defaults to None.
+
+        Returns:
+            tuple: ``(states, memory, aux)``: the new states, the updated
+            zigzag memory (or the one received, or None), and a dict of
+            per-step tensors that losses or analysis need (keys starting with
+            ``loss_`` are added to the training loss by the predictor).
+        """

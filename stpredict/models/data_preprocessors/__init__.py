@@ -1,0 +1,3 @@
+from .sequence_data_preprocessor import SequenceDataPreprocessor
+
+__all__ = ['SequenceDataPreprocessor']

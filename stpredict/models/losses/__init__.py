@@ -1,0 +1,3 @@
+from .frame_loss import FrameLoss
+
+__all__ = ['FrameLoss']

@@ -1,0 +1,3 @@
+from .recurrent_predictor import RecurrentPredictor, SamplingMasks
+
+__all__ = ['RecurrentPredictor', 'SamplingMasks']

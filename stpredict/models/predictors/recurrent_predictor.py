@@ -1,0 +1,361 @@
+"""The model that unrolls a recurrent neck over time."""
+import copy
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModel
+
+from stpredict.registry import MODELS, NECKS
+from stpredict.structures import SequenceDataSample
+
+ForwardResults = Union[Dict[str, torch.Tensor], List[SequenceDataSample],
+                       torch.Tensor]
+
+
+class SamplingMasks(NamedTuple):
+    """Which steps read the true frame instead of the model's prediction.
+
+    Both masks are float ``[B, steps, 1, 1, 1]`` of ones (true frame) and
+    zeros (own prediction), or None.
+
+    - ``input``: steps ``1 .. T_in - 1`` (reverse scheduled sampling); None
+      means every observed frame is read.
+    - ``output``: steps ``T_in .. T_in + T_out - 2``; None means the model
+      always reads its own prediction.
+    """
+    input: Optional[torch.Tensor]
+    output: Optional[torch.Tensor]
+
+
+@MODELS.register_module()
+class RecurrentPredictor(BaseModel):
+    """Predict future frames by unrolling a recurrent neck over time.
+
+    Every step ``t`` (``0 .. T_in + T_out - 2``) reads one frame, passes it
+    through ``stem -> neck -> head`` and predicts frame ``t + 1``. Steps
+    ``t < T_in`` read the observed frame; later steps read the model's own
+    previous prediction or, while training with scheduled sampling, the true
+    frame with probability ``sampling_eta`` (drawn per sample and step, on
+    the model's device). With reverse scheduled sampling (PredRNN-V2) the
+    observed steps ``1 .. T_in - 1`` also read the model's prediction with
+    probability ``1 - reverse_sampling_eta``.
+
+    Modes of :meth:`forward`:
+
+    - ``'loss'``: needs ``T_in + T_out`` frames; the loss covers every
+      next-frame prediction (frames ``1 .. T_in + T_out - 1``).
+    - ``'predict'``: needs only the ``T_in`` observed frames (more are used
+      as ground truth if present) and returns :class:`SequenceDataSample` s
+      with ``pred_frames`` (clipped to ``[0, 1]``, un-patched,
+      ``[T_out, C, H, W]``), ``input_frames`` and, when given,
+      ``gt_frames``.
+    - ``'tensor'``: the raw predictions of every step from the observed
+      frames, ``[B, T_in + T_out - 1, C', H', W']`` (patched, not clipped).
+
+    Args:
+        neck (dict): Config of the recurrent neck, e.g.
+            ``dict(type='SingleScaleStack', cell=dict(type='ConvLSTMCell'),
+            num_layers=4, hidden_channels=64)``. ``in_channels`` is filled
+            in.
+        input_frames (int): Observed frames ``T_in``. Defaults to 10.
+        output_frames (int): Predicted frames ``T_out``. Defaults to 10.
+        in_channels (int): Channels of a frame before patching. Defaults
+            to 1.
+        stem (dict, optional): Module from the (patched) frame to the neck's
+            input, built with ``in_channels`` filled in, e.g.
+            ``dict(type='Conv2d', out_channels=64, kernel_size=1)`` (MS-RNN).
+            None feeds the frame to the neck directly (PredRNN, TMU).
+            Defaults to None.
+        head (dict): Module from the neck's output to the next frame, built
+            with ``in_channels`` and ``out_channels`` filled in. Defaults to
+            a 1x1 convolution without bias.
+        loss (dict): Frame loss config. Defaults to
+            ``dict(type='FrameLoss', error='l2', reduction='frame_sum')``.
+        aux_loss_weights (dict, optional): Weight of each auxiliary loss that
+            cells report (aux keys starting with ``loss_``); unlisted ones
+            weigh 1. Defaults to None.
+        data_preprocessor (dict | nn.Module, optional): Defaults to
+            ``dict(type='SequenceDataPreprocessor')``.
+        init_cfg (dict | list[dict], optional): Initialisation config.
+            Defaults to None.
+    """
+
+    def __init__(self,
+                 neck: dict,
+                 input_frames: int = 10,
+                 output_frames: int = 10,
+                 in_channels: int = 1,
+                 stem: Optional[dict] = None,
+                 head: dict = dict(type='Conv2d', kernel_size=1, bias=False),
+                 loss: dict = dict(
+                     type='FrameLoss', error='l2', reduction='frame_sum'),
+                 aux_loss_weights: Optional[Dict[str, float]] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='SequenceDataPreprocessor')
+        if not isinstance(data_preprocessor, nn.Module):
+            # built here so that stpredict's registry is used with or
+            # without a default scope
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(
+            data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        for name, value in (('input_frames', input_frames),
+                            ('output_frames', output_frames),
+                            ('in_channels', in_channels)):
+            if int(value) != value or value < 1:
+                raise ValueError(
+                    f'RecurrentPredictor: {name} must be an integer >= 1, got '
+                    f'{value!r}. Set model.{name} in the config.')
+        self.input_frames = int(input_frames)
+        self.output_frames = int(output_frames)
+        self.in_channels = int(in_channels)
+        self.patch_size = int(getattr(self.data_preprocessor, 'patch_size',
+                                      1))
+        self.frame_channels = self.in_channels * self.patch_size**2
+
+        if stem is None:
+            self.stem = nn.Identity()
+            neck_in_channels = self.frame_channels
+        else:
+            self.stem = MODELS.build(
+                copy.deepcopy(stem),
+                default_args=dict(in_channels=self.frame_channels))
+            neck_in_channels = self.stem.out_channels
+        neck = copy.deepcopy(neck)
+        neck['in_channels'] = neck_in_channels
+        self.neck = NECKS.build(neck)
+        self.head = MODELS.build(
+            copy.deepcopy(head),
+            default_args=dict(
+                in_channels=self.neck.out_channels,
+                out_channels=self.frame_channels))
+        self.loss_module = MODELS.build(loss)
+        self.aux_loss_weights = dict(aux_loss_weights or {})
+
+        # Scheduled sampling, set every iteration by ScheduledSamplingHook.
+        # Without the hook: observed frames in, own predictions afterwards.
+        self.sampling_eta = 0.0
+        self.reverse_sampling_eta = 1.0
+
+    @property
+    def total_frames(self) -> int:
+        """``T_in + T_out``: the frames of one training window."""
+        return self.input_frames + self.output_frames
+
+    # ------------------------------------------------------------------
+    # the time loop
+    # ------------------------------------------------------------------
+    def draw_sampling_masks(self, batch_size: int,
+                            reference: torch.Tensor) -> SamplingMasks:
+        """Draw scheduled-sampling masks for one training batch.
+
+        Args:
+            batch_size (int): Sequences in the batch.
+            reference (torch.Tensor): Any tensor on the model's device with
+                the frames' dtype.
+
+        Returns:
+            SamplingMasks: Masks drawn on ``reference``'s device.
+        """
+
+        def draw(steps: int, prob_true: float) -> torch.Tensor:
+            uniform = torch.rand(batch_size, steps, device=reference.device)
+            mask = (uniform < prob_true).to(reference.dtype)
+            return mask.view(batch_size, steps, 1, 1, 1)
+
+        output_mask = draw(self.output_frames - 1, self.sampling_eta)
+        input_mask = None
+        if self.reverse_sampling_eta < 1.0 and self.input_frames > 1:
+            input_mask = draw(self.input_frames - 1, self.reverse_sampling_eta)
+        return SamplingMasks(input=input_mask, output=output_mask)
+
+    def step_input(self, step: int, frames: torch.Tensor,
+                   prev_pred: Optional[torch.Tensor],
+                   masks: Optional[SamplingMasks]) -> torch.Tensor:
+        """The frame the model reads at ``step``.
+
+        Args:
+            step (int): Time step ``t``.
+            frames (torch.Tensor): True frames ``[B, T, C', H', W']``; only
+                the observed ones are needed without masks.
+            prev_pred (torch.Tensor, optional): The prediction of frame
+                ``t`` made at step ``t - 1``.
+            masks (SamplingMasks, optional): Scheduled-sampling masks.
+
+        Returns:
+            torch.Tensor: ``[B, C', H', W']``.
+        """
+        if step == 0:
+            return frames[:, 0]
+        if step < self.input_frames:
+            if masks is None or masks.input is None:
+                return frames[:, step]
+            mask = masks.input[:, step - 1]
+        else:
+            if masks is None or masks.output is None:
+                return prev_pred
+            mask = masks.output[:, step - self.input_frames]
+        return mask * frames[:, step] + (1 - mask) * prev_pred
+
+    def unroll(self,
+               frames: torch.Tensor,
+               num_steps: int,
+               masks: Optional[SamplingMasks] = None
+               ) -> Tuple[torch.Tensor, List[List[dict]]]:
+        """Run the time loop.
+
+        Args:
+            frames (torch.Tensor): Patched frames ``[B, T, C', H', W']``:
+                at least ``T_in`` of them, all ``num_steps`` when ``masks``
+                mix in true future frames.
+            num_steps (int): Steps to run (``T_in + T_out - 1`` for a full
+                window).
+            masks (SamplingMasks, optional): Scheduled-sampling masks.
+                Defaults to None (observed frames, then own predictions).
+
+        Returns:
+            tuple: Predictions ``[B, num_steps, C', H', W']`` (step ``t``
+            predicts frame ``t + 1``) and the cells' aux dicts per step and
+            layer.
+        """
+        preds: List[torch.Tensor] = []
+        aux_per_step: List[List[dict]] = []
+        state = None
+        prev_pred = None
+        for step in range(num_steps):
+            x = self.step_input(step, frames, prev_pred, masks)
+            feature = self.stem(x)
+            if state is None:
+                state = self.neck.init_state(feature)
+            out, state, aux = self.neck(feature, state)
+            prev_pred = self.head(out)
+            preds.append(prev_pred)
+            aux_per_step.append(aux)
+        return torch.stack(preds, dim=1), aux_per_step
+
+    # ------------------------------------------------------------------
+    # modes
+    # ------------------------------------------------------------------
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[Sequence[SequenceDataSample]] = None,
+                mode: str = 'tensor') -> ForwardResults:
+        """Dispatch to :meth:`loss`, :meth:`predict` or the raw tensor mode.
+
+        Args:
+            inputs (torch.Tensor): Patched frames ``[B, T, C', H', W']`` in
+                ``[0, 1]`` (from the data preprocessor).
+            data_samples (Sequence[SequenceDataSample], optional): Meta
+                information of the sequences. Defaults to None.
+            mode (str): ``'loss'``, ``'predict'`` or ``'tensor'``. Defaults
+                to ``'tensor'``.
+        """
+        if inputs.dim() != 5:
+            raise ValueError(
+                'RecurrentPredictor expects frames [B, T, C, H, W], got shape '
+                f'{tuple(inputs.shape)}.')
+        if inputs.shape[2] != self.frame_channels:
+            raise ValueError(
+                f'The model was built for frames with {self.in_channels} '
+                f'channel(s) (x patch {self.patch_size}^2 = '
+                f'{self.frame_channels} after patching) but got '
+                f'{inputs.shape[2]} channels after patching. Set '
+                'model.in_channels to the dataset\'s channels.')
+        if mode == 'loss':
+            return self.loss(inputs, data_samples)
+        if mode == 'predict':
+            return self.predict(inputs, data_samples)
+        if mode == 'tensor':
+            self._check_observed(inputs)
+            preds, _ = self.unroll(inputs, self.total_frames - 1)
+            return preds
+        raise ValueError(f'Unknown mode {mode!r}; use "loss", "predict" or '
+                         '"tensor".')
+
+    def _check_observed(self, inputs: torch.Tensor) -> None:
+        if inputs.shape[1] < self.input_frames:
+            raise ValueError(
+                f'The model observes T_in={self.input_frames} frames but got '
+                f'sequences of {inputs.shape[1]} frames. Give at least '
+                f'{self.input_frames} frames.')
+
+    def loss(self, inputs: torch.Tensor,
+             data_samples: Optional[Sequence[SequenceDataSample]] = None
+             ) -> Dict[str, torch.Tensor]:
+        """Losses of one training batch.
+
+        Returns:
+            dict[str, torch.Tensor]: ``loss_frame`` plus the cells' weighted
+            auxiliary losses.
+        """
+        total = self.total_frames
+        if inputs.shape[1] < total:
+            raise ValueError(
+                f'Training needs T_in + T_out = {self.input_frames} + '
+                f'{self.output_frames} = {total} frames per sequence, got '
+                f'{inputs.shape[1]}. Make the dataset windows match '
+                'model.input_frames and model.output_frames.')
+        frames = inputs[:, :total]
+        masks = self.draw_sampling_masks(frames.shape[0], frames)
+        preds, aux_per_step = self.unroll(frames, total - 1, masks)
+        losses = dict(loss_frame=self.loss_module(preds, frames[:, 1:]))
+        losses.update(self.aux_losses(aux_per_step))
+        return losses
+
+    def aux_losses(self,
+                   aux_per_step: List[List[dict]]) -> Dict[str, torch.Tensor]:
+        """Sum the cells' ``loss_*`` aux terms over layers, average them over
+        steps and weight them by ``aux_loss_weights``."""
+        sums: Dict[str, torch.Tensor] = {}
+        for step_aux in aux_per_step:
+            for layer_aux in step_aux:
+                for key, value in layer_aux.items():
+                    if key.startswith('loss_'):
+                        sums[key] = sums[key] + value if key in sums else value
+        steps = max(len(aux_per_step), 1)
+        return {
+            key: self.aux_loss_weights.get(key, 1.0) * value / steps
+            for key, value in sums.items()
+        }
+
+    def predict(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[Sequence[SequenceDataSample]] = None
+                ) -> List[SequenceDataSample]:
+        """Forecast ``T_out`` frames from the ``T_in`` observed frames.
+
+        Future frames in ``inputs`` are never read by the model; when
+        present they are returned as ``gt_frames`` for scoring.
+
+        Returns:
+            list[SequenceDataSample]: One sample per sequence.
+        """
+        self._check_observed(inputs)
+        available = inputs.shape[1]
+        total = self.total_frames
+        if self.input_frames < available < total:
+            raise ValueError(
+                f'Got {available} frames per sequence: give T_in='
+                f'{self.input_frames} frames to forecast, or at least '
+                f'T_in + T_out = {total} to score the forecast.')
+        observed = inputs[:, :self.input_frames]
+        preds, _ = self.unroll(observed, total - 1)
+        future = preds[:, self.input_frames - 1:].clamp(0, 1)
+        unpatch = self.data_preprocessor.unpatch
+        pred_frames = unpatch(future.detach())
+        input_frames = unpatch(observed)
+        gt_frames = unpatch(inputs[:, self.input_frames:total]) \
+            if available >= total else None
+
+        if data_samples is None:
+            data_samples = [
+                SequenceDataSample() for _ in range(inputs.shape[0])
+            ]
+        for index, sample in enumerate(data_samples):
+            sample.input_frames = input_frames[index]
+            sample.pred_frames = pred_frames[index]
+            if gt_frames is not None:
+                sample.gt_frames = gt_frames[index]
+        return list(data_samples)

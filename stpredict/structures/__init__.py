@@ -1,0 +1,3 @@
+from .sequence_data_sample import SequenceDataSample
+
+__all__ = ['SequenceDataSample']

@@ -1,0 +1,156 @@
+"""Checks and settings that the command-line tools apply before a run."""
+import json
+import os
+import os.path as osp
+import warnings
+from typing import Any, Dict
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+
+
+def prepare_amp(cfg: Config) -> None:
+    """Switch the optimiser wrapper to mixed precision for this machine.
+
+    On a GPU: mmengine's ``AmpOptimWrapper`` (float16 with dynamic loss
+    scaling). On the CPU: stpredict's ``CPUAutocastOptimWrapper`` (bfloat16
+    autocast), because ``AmpOptimWrapper`` needs a GPU.
+
+    Args:
+        cfg (Config): The config; ``cfg.optim_wrapper`` is changed in place.
+    """
+    optim_wrapper = cfg.optim_wrapper
+    current = optim_wrapper.get('type', 'OptimWrapper')
+    if current in ('AmpOptimWrapper', 'CPUAutocastOptimWrapper'):
+        return
+    if current != 'OptimWrapper':
+        warnings.warn(f'--amp replaces the optimiser wrapper {current}.')
+    if torch.cuda.is_available():
+        optim_wrapper.type = 'AmpOptimWrapper'
+        optim_wrapper.setdefault('loss_scale', 'dynamic')
+    else:
+        optim_wrapper.type = 'CPUAutocastOptimWrapper'
+        optim_wrapper.setdefault('dtype', 'bfloat16')
+
+
+def prepare_launcher(cfg: Config) -> None:
+    """Make distributed launches work on CPU-only machines.
+
+    mmengine's ``pytorch`` launcher calls ``torch.cuda.set_device`` and
+    wraps the model in DDP with ``device_ids=[LOCAL_RANK]``; neither works
+    without a GPU. On such machines the process group is initialised here
+    with the ``gloo`` backend and the model is wrapped with
+    ``device_ids=None``, so ``tools/dist_train.sh CONFIG N`` trains with N
+    CPU processes.
+
+    Args:
+        cfg (Config): The config (``cfg.launcher`` set by the tool).
+    """
+    launcher = cfg.get('launcher', 'none')
+    if launcher == 'none' or torch.cuda.is_available():
+        return
+    if launcher != 'pytorch':
+        raise RuntimeError(
+            f'--launcher {launcher} needs GPUs, and this machine has none. '
+            'On CPUs launch with torchrun (tools/dist_train.sh CONFIG N, '
+            'i.e. --launcher pytorch), which uses the gloo backend.')
+    missing = [
+        key for key in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
+        if key not in os.environ
+    ]
+    if missing:
+        raise RuntimeError(
+            f'--launcher pytorch needs the environment variables {missing} '
+            'that torchrun sets. Start with tools/dist_train.sh CONFIG N.')
+    env_cfg = cfg.setdefault('env_cfg', {})
+    env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(backend='gloo')
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel', broadcast_buffers=False)
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+
+
+def check_checkpoint(path: str) -> None:
+    """Fail fast, before any model or data is built, on a missing file.
+
+    Args:
+        path (str): The checkpoint path given on the command line.
+    """
+    if '://' in path:
+        return
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'Checkpoint "{path}" does not exist. Give the path of a .pth '
+            'file written by tools/train.py (e.g. WORK_DIR/iter_1000.pth or '
+            'WORK_DIR/best_*.pth).')
+
+
+def _frames(dataset_cfg: Any) -> Dict[str, int]:
+    """The window lengths a dataset config sets, if any."""
+    if not isinstance(dataset_cfg, dict):
+        return {}
+    if 'dataset' in dataset_cfg and isinstance(dataset_cfg['dataset'], dict):
+        return _frames(dataset_cfg['dataset'])  # dataset wrappers
+    return {
+        key: dataset_cfg[key]
+        for key in ('input_frames', 'output_frames') if key in dataset_cfg
+    }
+
+
+def check_config(cfg: Config, training: bool = True) -> None:
+    """Catch configuration mistakes before a long run starts.
+
+    Checks that the data loaders the run needs are configured and that the
+    dataset windows match the model's ``input_frames``/``output_frames``.
+
+    Args:
+        cfg (Config): The merged config.
+        training (bool): Whether the run trains (else it only tests).
+            Defaults to True.
+    """
+    model = cfg.get('model', None)
+    if model is None:
+        raise ValueError(f'The config {cfg.filename} has no "model".')
+    needed = ['train_dataloader'] if training else ['test_dataloader']
+    if training and cfg.get('val_cfg', None) is not None:
+        needed.append('val_dataloader')
+    for name in needed:
+        if cfg.get(name, None) is None:
+            raise ValueError(
+                f'The config {cfg.filename} has no {name}; inherit a dataset '
+                'config from configs/_base_/datasets/.')
+    for name in needed:
+        frames = _frames(cfg[name].get('dataset'))
+        for key, value in frames.items():
+            if key in model and model[key] != value:
+                raise ValueError(
+                    f'{name}.dataset.{key}={value} but model.{key}='
+                    f'{model[key]}: the dataset windows must match the '
+                    f'model. Set both to the same value (e.g. --cfg-options '
+                    f'model.{key}={value}).')
+
+
+def dump_metrics(metrics: Dict[str, Any], path: str) -> None:
+    """Write metrics (with their per-frame curves) to a JSON file.
+
+    Args:
+        metrics (dict): The dict that ``Runner.test`` returns.
+        path (str): The output file.
+    """
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, torch.Tensor):
+            return value.tolist()
+        if hasattr(value, 'tolist'):
+            return value.tolist()
+        return value
+
+    directory = osp.dirname(osp.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    with open(path, 'w') as file:
+        json.dump({key: plain(value) for key, value in metrics.items()},
+                  file,
+                  indent=2)

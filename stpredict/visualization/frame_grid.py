@@ -1,0 +1,86 @@
+"""Draw frame sequences as one picture."""
+from typing import List, Optional, Sequence
+
+import numpy as np
+import torch
+
+
+def frames_to_rgb(frames: torch.Tensor) -> np.ndarray:
+    """Float frames ``[T, C, H, W]`` in ``[0, 1]`` to uint8 RGB ``[T, H, W, 3]``.
+
+    One channel is shown as gray, three as RGB; any other count shows its
+    first channel as gray.
+
+    Args:
+        frames (torch.Tensor): Frames in ``[0, 1]``.
+
+    Returns:
+        np.ndarray: uint8 RGB frames.
+    """
+    if frames.dim() != 4:
+        raise ValueError(
+            f'Expected frames [T, C, H, W], got shape {tuple(frames.shape)}.')
+    array = frames.detach().float().clamp(0, 1).cpu().numpy()
+    array = array.transpose(0, 2, 3, 1)
+    if array.shape[-1] != 3:
+        array = np.repeat(array[..., :1], 3, axis=-1)
+    return (array * 255.0 + 0.5).astype(np.uint8)
+
+
+def sequence_grid(rows: Sequence[Optional[torch.Tensor]],
+                  gap: int = 2,
+                  background: int = 128) -> np.ndarray:
+    """Tile rows of frames into one RGB picture.
+
+    Args:
+        rows (Sequence[torch.Tensor | None]): Each a ``[T, C, H, W]`` float
+            tensor in ``[0, 1]`` (rows may differ in ``T``); None rows are
+            skipped. All frames must share ``H`` and ``W``.
+        gap (int): Pixels between frames. Defaults to 2.
+        background (int): Gray level of gaps and empty cells. Defaults to
+            128.
+
+    Returns:
+        np.ndarray: uint8 RGB image ``[H_total, W_total, 3]``.
+    """
+    images: List[np.ndarray] = [frames_to_rgb(r) for r in rows if r is not None]
+    if not images:
+        raise ValueError('sequence_grid needs at least one row of frames.')
+    sizes = {img.shape[1:3] for img in images}
+    if len(sizes) > 1:
+        raise ValueError(f'All rows must have the same frame size, got '
+                         f'{sorted(sizes)}.')
+    height, width = images[0].shape[1:3]
+    columns = max(img.shape[0] for img in images)
+    canvas = np.full((len(images) * (height + gap) - gap,
+                      columns * (width + gap) - gap, 3),
+                     background,
+                     dtype=np.uint8)
+    for row, img in enumerate(images):
+        top = row * (height + gap)
+        for col, frame in enumerate(img):
+            left = col * (width + gap)
+            canvas[top:top + height, left:left + width] = frame
+    return canvas
+
+
+def prediction_grid(input_frames: torch.Tensor,
+                    pred_frames: torch.Tensor,
+                    gt_frames: Optional[torch.Tensor] = None) -> np.ndarray:
+    """The standard picture of one forecast.
+
+    Rows: observed frames; true future frames; predicted frames; absolute
+    error (the last two only when ``gt_frames`` is given).
+
+    Args:
+        input_frames (torch.Tensor): Observed frames ``[T_in, C, H, W]``.
+        pred_frames (torch.Tensor): Predicted frames ``[T_out, C, H, W]``.
+        gt_frames (torch.Tensor, optional): True future frames.
+
+    Returns:
+        np.ndarray: uint8 RGB image.
+    """
+    error = None
+    if gt_frames is not None:
+        error = (pred_frames.float() - gt_frames.float()).abs()
+    return sequence_grid([input_frames, gt_frames, pred_frames, error])
