@@ -1,0 +1,3 @@
+from .formatting import PackSequenceInputs
+
+__all__ = ['PackSequenceInputs']
