@@ -1,0 +1,63 @@
+"""Mean absolute error of the predicted frames."""
+from typing import Dict, Optional, Sequence, Union
+
+import torch
+
+from stpredict.registry import METRICS
+from ..functional import frame_mae, normalize_reductions
+from .base_frame_metric import FRAME_REDUCTION_SUFFIXES, BaseFrameMetric
+
+
+@METRICS.register_module()
+class MAE(BaseFrameMetric):
+    """Mean absolute error of the ``T_out`` predicted frames, in ``[0, 1]``
+    units.
+
+    Conventions:
+
+    - ``reduction='frame_sum'`` reports ``mae_per_frame``: the **sum** over
+      the ``C * H * W`` values of one frame of the absolute error, averaged
+      over frames and sequences (the "MAE per frame" of the PredRNN and TMU
+      tables).
+    - ``reduction='pixel_mean'`` reports ``mae_per_pixel``: the **mean** over
+      the ``C * H * W`` values of one frame, averaged over frames and
+      sequences.
+    - ``reduction=('frame_sum', 'pixel_mean')`` reports both.
+
+    Each key comes with its per-frame curve ``<key>_curve`` and, with
+    ``baseline='copy_last'``, the copy-last-frame forecast's
+    ``<key>_copy_last`` and ``<key>_copy_last_curve``. See
+    :class:`BaseFrameMetric` for the averaging.
+
+    Args:
+        reduction (str | Sequence[str]): ``'frame_sum'``, ``'pixel_mean'`` or
+            both as a tuple. Defaults to ``'frame_sum'``.
+        baseline (str, optional): None or ``'copy_last'``. Defaults to None.
+        collect_device (str): Device used to collect the results across ranks.
+            Defaults to ``'cpu'``.
+        prefix (str, optional): Prefix of the reported keys. Defaults to None.
+        collect_dir (str, optional): Directory used to collect the results
+            across ranks. Defaults to None.
+    """
+
+    def __init__(self,
+                 reduction: Union[str, Sequence[str]] = 'frame_sum',
+                 baseline: Optional[str] = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None,
+                 collect_dir: Optional[str] = None) -> None:
+        super().__init__(
+            baseline=baseline,
+            collect_device=collect_device,
+            prefix=prefix,
+            collect_dir=collect_dir)
+        self.reductions = normalize_reductions(reduction)
+
+    def frame_values(self, pred: torch.Tensor,
+                     gt: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """The absolute error of every frame, for each reduction."""
+        return {
+            f'mae_{FRAME_REDUCTION_SUFFIXES[reduction]}':
+            frame_mae(pred, gt, reduction)
+            for reduction in self.reductions
+        }
