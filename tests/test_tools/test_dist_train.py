@@ -1,0 +1,24 @@
+"""tools/dist_train.sh runs with 2 CPU processes (gloo)."""
+import os.path as osp
+
+import torch
+
+from stpredict.utils.checkpoint import safe_torch_load
+from tool_runner import FAST_OPTIONS, PYTHON, TINY_CONFIG, run_tool
+
+
+def test_two_cpu_processes(tmp_path):
+    work_dir = str(tmp_path)
+    _, log = run_tool('bash', 'tools/dist_train.sh', TINY_CONFIG, '2',
+                      '--work-dir', work_dir, '--cfg-options',
+                      'train_cfg.max_iters=2', *FAST_OPTIONS,
+                      env=dict(PORT='29517'))
+    if torch.cuda.is_available():  # pragma: no cover - GPU machines
+        return
+    assert "backend='gloo'" in log or 'backend="gloo"' in log
+    assert 'Iter(train) [2/2]' in log
+    assert 'mse_per_frame:' in log
+    checkpoint = safe_torch_load(osp.join(work_dir, 'iter_2.pth'))
+    assert checkpoint['meta']['iter'] == 2
+    # the DDP wrapper is not part of the saved weights
+    assert not any(k.startswith('module.') for k in checkpoint['state_dict'])

@@ -1,0 +1,87 @@
+"""Test (evaluate) a trained stpredict model.
+
+Examples:
+    python tools/test.py CONFIG CHECKPOINT
+    python tools/test.py CONFIG CHECKPOINT --show-dir vis --work-dir W
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
+
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+from stpredict.utils import register_all_modules  # noqa: E402
+from stpredict.utils.launch import (check_checkpoint,  # noqa: E402
+                                    check_config, prepare_launcher)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test a stpredict model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the dir to save logs')
+    parser.add_argument(
+        '--show-dir',
+        help='write a picture of observed, true and predicted frames for '
+        'the first --num-show sequences to this folder')
+    parser.add_argument('--num-show', type=int, default=4)
+    parser.add_argument(
+        '--out', help='dump the metrics (with per-frame curves) to a JSON file')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    register_all_modules(init_default_scope=False)
+    check_checkpoint(args.checkpoint)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    cfg.resume = False
+    if args.show_dir:
+        cfg.custom_hooks = [
+            hook for hook in cfg.get('custom_hooks', [])
+            if hook.get('type') != 'PredictionVisualizationHook'
+        ] + [
+            dict(
+                type='PredictionVisualizationHook',
+                num_samples=args.num_show,
+                out_dir=args.show_dir,
+                draw_val=False)
+        ]
+    check_config(cfg, training=False)
+    prepare_launcher(cfg)
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    if args.out:
+        from stpredict.utils.launch import dump_metrics
+        dump_metrics(metrics, args.out)
+
+
+if __name__ == '__main__':
+    main()
