@@ -1,9 +1,10 @@
-"""Shared machinery of the recurrent necks."""
+"""Shared machinery of the recurrent necks: layers, scales, samplers, skips."""
 import copy
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 
 from stpredict.registry import CELLS
@@ -11,19 +12,30 @@ from ..cells.base import BaseCell
 
 NeckState = Dict[str, Any]
 
+SKIPS = ('none', 'unet', 'unet3+', 'dense')
+DOWNSAMPLES = ('max', 'avg')
+UPSAMPLES = ('bilinear', 'nearest')
+
 
 class BaseRecurrentNeck(BaseModule):
-    """Stacks recurrent cells over layers for one time step.
+    """Stacks recurrent cells over layers (and scales) for one time step.
 
-    The neck owns the wiring between layers: what each layer receives as its
-    input, how the zigzag memory ``M`` travels up the layers (and from the
-    top layer back to layer 0 at the next step), and which tensor is a
-    layer's diagonal input ``H^{l-1}_{t-1}``. Subclasses change the wiring
-    (scales, samplers, skips) by overriding :meth:`layer_input`,
-    :meth:`memory_to_layer` and :meth:`diagonal_to_layer`; cells never know
-    where they sit.
+    The neck owns the wiring between layers; cells never know where they sit:
 
-    The state of one step is a dict ``{'layers': [states of layer 0, ...],
+    - **scales**: layer ``l`` runs at ``1 / scales[l]`` of the input's
+      resolution (powers of two). Between layers the output of the layer
+      below is down-sampled (max pooling by default) or up-sampled (bilinear
+      by default) to the next layer's scale. Temporal states stay at their
+      layer's scale.
+    - **skips**: extra inputs added to a layer's input, resampled to its
+      scale (see ``skip``); they add no parameters.
+    - the zigzag memory ``M`` goes up the layers within a step and from the
+      top layer to layer 0 at the next step, resampled like the outputs but
+      without skips; the diagonal input ``H^{l-1}_{t-1}`` of layer ``l`` is
+      resampled from layer ``l-1``'s scale.
+    - the neck's output is the top layer's output at the input's scale.
+
+    The state of one step is ``{'layers': [states of layer 0, ...],
     'memory': M or None}``; it holds every per-layer state, so callers (e.g.
     a teacher that provides a memory bank) read whatever they need from it.
 
@@ -35,6 +47,20 @@ class BaseRecurrentNeck(BaseModule):
         hidden_channels (int | Sequence[int]): Hidden channels of every
             layer, or one value per layer. Defaults to 64.
         num_layers (int): Number of layers. Defaults to 4.
+        scales (Sequence[int], optional): Down-sampling factor of every
+            layer (1, 2, 4, ...). None runs every layer at full resolution.
+            Defaults to None.
+        skip (str): Skip wiring, only between layers of different scales:
+            ``'none'``; ``'unet'`` (MS-RNN: a layer whose input is
+            up-sampled also receives the output of the latest earlier layer
+            at its scale); ``'unet3+'`` (such a layer receives the outputs of
+            all earlier layers, resampled); ``'dense'`` (fully connected:
+            every layer receives all earlier layers' outputs, resampled).
+            Defaults to ``'none'``.
+        downsample (str): ``'max'`` or ``'avg'`` pooling. Defaults to
+            ``'max'``.
+        upsample (str): ``'bilinear'`` (``align_corners=False``) or
+            ``'nearest'`` interpolation. Defaults to ``'bilinear'``.
         init_cfg (dict | list[dict], optional): Initialisation config.
             Defaults to None.
     """
@@ -44,6 +70,10 @@ class BaseRecurrentNeck(BaseModule):
                  in_channels: int,
                  hidden_channels: Union[int, Sequence[int]] = 64,
                  num_layers: int = 4,
+                 scales: Optional[Sequence[int]] = None,
+                 skip: str = 'none',
+                 downsample: str = 'max',
+                 upsample: str = 'bilinear',
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if num_layers < 1:
@@ -52,6 +82,21 @@ class BaseRecurrentNeck(BaseModule):
         self.in_channels = in_channels
         self.hidden_channels = self._per_layer(hidden_channels,
                                                'hidden_channels')
+        self.scales = self._check_scales(scales)
+        if skip not in SKIPS:
+            raise ValueError(f'skip must be one of {SKIPS}, got {skip!r}.')
+        if downsample not in DOWNSAMPLES:
+            raise ValueError(f'downsample must be one of {DOWNSAMPLES}, got '
+                             f'{downsample!r}.')
+        if upsample not in UPSAMPLES:
+            raise ValueError(f'upsample must be one of {UPSAMPLES}, got '
+                             f'{upsample!r}.')
+        self.skip = skip
+        self.downsample = downsample
+        self.upsample = upsample
+        self.skip_sources = self._skip_sources()
+        self._check_skip_channels()
+
         cell_cfgs = self._per_layer(cell, 'cell')
         self.cells = nn.ModuleList()
         for layer, cell_cfg in enumerate(cell_cfgs):
@@ -66,6 +111,9 @@ class BaseRecurrentNeck(BaseModule):
             self.cells.append(built)
         self._check_memory_wiring()
 
+    # ------------------------------------------------------------------
+    # construction checks
+    # ------------------------------------------------------------------
     def _per_layer(self, value: Any, name: str) -> List[Any]:
         """Expand a value to one entry per layer, checking the length."""
         if isinstance(value, (dict, int)):
@@ -78,11 +126,46 @@ class BaseRecurrentNeck(BaseModule):
                 'per layer.')
         return values
 
-    def layer_in_channels(self, layer: int) -> int:
-        """Channels of the input of ``layer`` (the layer below's output)."""
-        if layer == 0:
-            return self.in_channels
-        return self.hidden_channels[layer - 1]
+    def _check_scales(self, scales: Optional[Sequence[int]]) -> List[int]:
+        if scales is None:
+            return [1] * self.num_layers
+        scales = [int(s) for s in self._per_layer(scales, 'scales')]
+        for scale in scales:
+            if scale < 1 or scale & (scale - 1):
+                raise ValueError(
+                    f'scales must be powers of two (1, 2, 4, ...), got '
+                    f'{scales}.')
+        return scales
+
+    def _skip_sources(self) -> List[List[int]]:
+        """For every layer, the earlier layers whose outputs are added."""
+        sources: List[List[int]] = []
+        for layer in range(self.num_layers):
+            upsampled = layer > 0 and self.scales[layer] < self.scales[layer
+                                                                        - 1]
+            earlier = list(range(layer - 1))
+            if self.skip == 'dense' and layer > 0:
+                sources.append(earlier)
+            elif self.skip == 'unet3+' and upsampled:
+                sources.append(earlier)
+            elif self.skip == 'unet' and upsampled:
+                same = [j for j in earlier
+                        if self.scales[j] == self.scales[layer]]
+                sources.append(same[-1:])
+            else:
+                sources.append([])
+        return sources
+
+    def _check_skip_channels(self) -> None:
+        for layer, sources in enumerate(self.skip_sources):
+            expected = self.layer_in_channels(layer)
+            for source in sources:
+                if self.hidden_channels[source] != expected:
+                    raise ValueError(
+                        f'Skip {source} -> {layer} adds a '
+                        f'{self.hidden_channels[source]}-channel output to a '
+                        f'{expected}-channel input; skips need equal '
+                        "channels. Use equal hidden_channels or skip='none'.")
 
     def _check_memory_wiring(self) -> None:
         """Layers that share the zigzag memory must agree on its channels."""
@@ -97,6 +180,17 @@ class BaseRecurrentNeck(BaseModule):
                 f'{channels} (layer: channels). Use equal hidden_channels.')
 
     @property
+    def size_divisor(self) -> int:
+        """Frame sizes (at the neck's input) must divide by this."""
+        return max(self.scales)
+
+    def layer_in_channels(self, layer: int) -> int:
+        """Channels of the input of ``layer`` (the layer below's output)."""
+        if layer == 0:
+            return self.in_channels
+        return self.hidden_channels[layer - 1]
+
+    @property
     def out_channels(self) -> int:
         """Channels of the neck's output (the top layer's output)."""
         return self.cells[-1].out_channels
@@ -107,8 +201,24 @@ class BaseRecurrentNeck(BaseModule):
         return any(cell.uses_memory for cell in self.cells)
 
     # ------------------------------------------------------------------
-    # wiring, overridden by multi-scale necks
+    # sampling and wiring
     # ------------------------------------------------------------------
+    def resample(self, x: torch.Tensor, src_scale: int,
+                 dst_scale: int) -> torch.Tensor:
+        """Bring ``x`` from scale ``1/src_scale`` to ``1/dst_scale``."""
+        if src_scale == dst_scale:
+            return x
+        if dst_scale > src_scale:
+            factor = dst_scale // src_scale
+            if self.downsample == 'max':
+                return F.max_pool2d(x, factor)
+            return F.avg_pool2d(x, factor)
+        factor = src_scale // dst_scale
+        if self.upsample == 'bilinear':
+            return F.interpolate(
+                x, scale_factor=factor, mode='bilinear', align_corners=False)
+        return F.interpolate(x, scale_factor=factor, mode='nearest')
+
     def layer_input(self, layer: int, x: torch.Tensor,
                     outputs: List[torch.Tensor]) -> torch.Tensor:
         """The input of ``layer`` at this step.
@@ -120,29 +230,60 @@ class BaseRecurrentNeck(BaseModule):
                 at this step.
 
         Returns:
-            torch.Tensor: The input of the layer.
+            torch.Tensor: The input of the layer, at its scale.
         """
-        return x if layer == 0 else outputs[layer - 1]
+        scale = self.scales[layer]
+        if layer == 0:
+            return self.resample(x, 1, scale)
+        layer_x = self.resample(outputs[layer - 1], self.scales[layer - 1],
+                                scale)
+        for source in self.skip_sources[layer]:
+            layer_x = layer_x + self.resample(outputs[source],
+                                              self.scales[source], scale)
+        return layer_x
 
     def memory_to_layer(self, memory: torch.Tensor, src_layer: int,
                         dst_layer: int) -> torch.Tensor:
         """Carry the zigzag memory from ``src_layer`` to ``dst_layer``.
 
-        ``src_layer`` is -1 for the memory that enters layer 0 from the top
-        layer of the previous step (at the top layer's scale).
+        ``src_layer`` is -1 for the memory that enters from the top memory
+        layer of the previous step.
         """
-        return memory
+        src = self._memory_source_scale if src_layer < 0 else self.scales[
+            src_layer]
+        return self.resample(memory, src, self.scales[dst_layer])
+
+    @property
+    def _memory_source_scale(self) -> int:
+        """Scale of the memory handed from one step to the next."""
+        memory_layers = [
+            layer for layer, cell in enumerate(self.cells) if cell.uses_memory
+        ]
+        return self.scales[memory_layers[-1]] if memory_layers else 1
 
     def diagonal_to_layer(self, hidden: torch.Tensor,
                           layer: int) -> torch.Tensor:
         """Bring ``H^{layer-1}_{t-1}`` to the scale of ``layer``."""
-        return hidden
+        return self.resample(hidden, self.scales[layer - 1],
+                             self.scales[layer])
 
     def output(self, outputs: List[torch.Tensor]) -> torch.Tensor:
-        """The neck's output from the layers' outputs at this step."""
-        return outputs[-1]
+        """The neck's output: the top layer's, at the input's scale."""
+        return self.resample(outputs[-1], self.scales[-1], 1)
 
     # ------------------------------------------------------------------
+    def check_input_size(self, x: torch.Tensor) -> None:
+        """Frames must divide by every layer's down-sampling factor."""
+        height, width = x.shape[-2:]
+        divisor = self.size_divisor
+        if height % divisor or width % divisor:
+            raise ValueError(
+                f'{type(self).__name__} with scales {self.scales} needs '
+                f'feature maps whose height and width divide by {divisor}, '
+                f'got {height}x{width} (frame size / patch size). Fix: '
+                'resize or crop the frames, change the patch size, or use '
+                'fewer down-sampling levels.')
+
     def init_state(self, x: torch.Tensor) -> NeckState:
         """Zero states for every layer, from the neck's first input.
 
@@ -152,21 +293,20 @@ class BaseRecurrentNeck(BaseModule):
         Returns:
             dict: ``{'layers': [...], 'memory': M or None}``.
         """
+        self.check_input_size(x)
         layer_states = []
         outputs: List[torch.Tensor] = []
+        memory = None
         for layer, cell in enumerate(self.cells):
             layer_x = self.layer_input(layer, x, outputs)
             states = cell.init_states(layer_x)
             layer_states.append(states)
             outputs.append(states[cell.output_state])
-        memory = None
-        first_memory_layer = next(
-            (layer for layer, cell in enumerate(self.cells)
-             if cell.uses_memory), None)
-        if first_memory_layer is not None:
-            cell = self.cells[first_memory_layer]
-            memory = cell.init_memory(
-                self.layer_input(first_memory_layer, x, outputs))
+            if cell.uses_memory and memory is None:
+                # held at the scale it has when it is handed to the next step
+                memory = self.resample(
+                    cell.init_memory(layer_x), self.scales[layer],
+                    self._memory_source_scale)
         return dict(layers=layer_states, memory=memory)
 
     def forward(self, x: torch.Tensor,

@@ -1,4 +1,6 @@
 """A stack of recurrent cells at the input's resolution."""
+from typing import Optional, Sequence, Union
+
 from stpredict.registry import NECKS
 from .base import BaseRecurrentNeck
 
@@ -22,3 +24,16 @@ class SingleScaleStack(BaseRecurrentNeck):
         init_cfg (dict | list[dict], optional): Initialisation config.
             Defaults to None.
     """
+
+    def __init__(self,
+                 cell: Union[dict, Sequence[dict]],
+                 in_channels: int,
+                 hidden_channels: Union[int, Sequence[int]] = 64,
+                 num_layers: int = 4,
+                 init_cfg: Optional[Union[dict, list]] = None) -> None:
+        super().__init__(
+            cell,
+            in_channels,
+            hidden_channels=hidden_channels,
+            num_layers=num_layers,
+            init_cfg=init_cfg)
