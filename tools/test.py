@@ -16,7 +16,8 @@ from mmengine.runner import Runner  # noqa: E402
 
 from stpredict.utils import register_all_modules  # noqa: E402
 from stpredict.utils.launch import (check_checkpoint,  # noqa: E402
-                                    check_config, prepare_launcher)
+                                    check_config, prepare_launcher,
+                                    shutdown_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -77,7 +78,10 @@ def main() -> None:
     check_config(cfg, training=False)
     prepare_launcher(cfg)
     runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+    try:
+        metrics = runner.test()
+    finally:
+        shutdown_distributed()
     if args.out:
         from stpredict.utils.launch import dump_metrics
         dump_metrics(metrics, args.out)

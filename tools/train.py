@@ -18,7 +18,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from stpredict.utils import register_all_modules  # noqa: E402
 from stpredict.utils.launch import (check_config, prepare_amp,  # noqa: E402
-                                    prepare_launcher)
+                                    prepare_launcher, shutdown_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -98,7 +98,10 @@ def main() -> None:
     check_config(cfg)
     prepare_launcher(cfg)
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        runner.train()
+    finally:
+        shutdown_distributed()
 
 
 if __name__ == '__main__':

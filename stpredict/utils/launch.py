@@ -154,3 +154,14 @@ def dump_metrics(metrics: Dict[str, Any], path: str) -> None:
         json.dump({key: plain(value) for key, value in metrics.items()},
                   file,
                   indent=2)
+
+
+def shutdown_distributed() -> None:
+    """Destroy the process group, if any, before the interpreter exits.
+
+    Exiting with a live gloo group can abort a rank at shutdown
+    ("terminate called without an active exception") after the work is
+    done, which makes torchrun report a failure.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
