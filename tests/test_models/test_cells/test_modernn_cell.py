@@ -1,0 +1,144 @@
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+
+from stpredict.models.cells.modernn import MoDeRNNCell, MultiKernelConv2d
+from stpredict.registry import CELLS, MODELS
+from stpredict.testing import train_briefly
+from stpredict.utils import register_all_modules
+
+FLYING = 'configs/modernn/modernn_4x64_flying2digits-10to10.py'
+MSRNN = 'configs/_base_/models/modernn_6x64_msrnn.py'
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    """Tiny tensors run fastest on one thread (and do not stall when
+    other test processes share the cores)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def conv(x, weight, bias=None):
+    return F.conv2d(x, weight, bias, padding=weight.shape[-1] // 2)
+
+
+def multi_kernel(x, layer):
+    """The mean of the 3x3, 5x5 and 7x7 convolutions, run one by one."""
+    outs = [conv(x, c.weight, c.bias) for c in layer.convs]
+    return sum(outs) / len(outs)
+
+
+def reference_step(cell, x, h, c):
+    """Chai et al.'s equations with one convolution per kernel and gate."""
+    hid, cin = cell.hidden_channels, cell.in_channels
+    sig, tanh = torch.sigmoid, torch.tanh
+    x_d, h_d = x, h
+    for r in range(1, cell.dcb_iterations + 1):
+        if r % 2:
+            x_d = 2 * sig(multi_kernel(h_d, cell.conv_h2x)) * x_d
+        else:
+            h_d = 2 * sig(multi_kernel(x_d, cell.conv_x2h)) * h_d
+    w, b = cell.gate_conv.weight, cell.gate_conv.bias
+    i, f, g, o = [
+        conv(x_d, w[j * hid:(j + 1) * hid, :cin], b[j * hid:(j + 1) * hid]) +
+        conv(h_d, w[j * hid:(j + 1) * hid, cin:]) for j in range(4)
+    ]
+    c_new = sig(f + cell.forget_bias) * c + sig(i) * tanh(g)
+    h_new = sig(o) * tanh(c_new)
+    return h_new, c_new
+
+
+@pytest.mark.parametrize('iterations', [5, 2])
+def test_one_step_matches_the_equations(iterations):
+    torch.manual_seed(0)
+    cell = MoDeRNNCell(
+        2, 3, kernel_size=3, dcb_iterations=iterations, forget_bias=0.5)
+    with torch.no_grad():
+        for param in cell.parameters():
+            param.normal_(0, 0.3)
+    x = torch.randn(2, 2, 6, 5)
+    h, c = torch.randn(2, 3, 6, 5), torch.randn(2, 3, 6, 5)
+    states, memory, aux = cell(x, dict(h=h, c=c))
+    h_ref, c_ref = reference_step(cell, x, h, c)
+    torch.testing.assert_close(states['h'], h_ref)
+    torch.testing.assert_close(states['c'], c_ref)
+    assert memory is None and aux == {}
+
+
+def test_fused_kernels_equal_the_separate_convolutions():
+    torch.manual_seed(0)
+    layer = MultiKernelConv2d(3, 4, (3, 5, 7))
+    x = torch.randn(2, 3, 9, 8)
+    torch.testing.assert_close(layer(x), multi_kernel(x, layer))
+    # parameters as three convolutions: 3*4*(9+25+49) weights + 3*4 biases
+    assert sum(p.numel() for p in layer.parameters()) == 3 * 4 * 83 + 12
+    with pytest.raises(ValueError, match='odd kernel'):
+        MultiKernelConv2d(3, 4, (3, 4))
+
+
+def test_states_follow_the_input():
+    cell = MoDeRNNCell(3, 5, kernel_size=3)
+    x = torch.zeros(2, 3, 7, 9, dtype=torch.float64)
+    states = cell.init_states(x)
+    assert set(states) == {'h', 'c'}
+    assert states['c'].shape == (2, 5, 7, 9)
+    assert states['c'].dtype == torch.float64
+    assert not cell.uses_memory and not cell.uses_diagonal
+
+
+def test_no_state_survives_between_calls():
+    torch.manual_seed(0)
+    cell = MoDeRNNCell(1, 4, kernel_size=3)
+    x = torch.randn(2, 1, 6, 6)
+    first, _, _ = cell(x, cell.init_states(x))
+    cell(torch.randn(2, 1, 6, 6), first)  # an unrelated call in between
+    again, _, _ = cell(x, cell.init_states(x))
+    torch.testing.assert_close(first['h'], again['h'])
+    torch.testing.assert_close(first['c'], again['c'])
+    assert not any(
+        isinstance(v, torch.Tensor) and not isinstance(v, torch.nn.Parameter)
+        for module in cell.modules() for k, v in vars(module).items()
+        if not k.startswith('_'))
+
+
+def test_gradients_reach_every_parameter():
+    torch.manual_seed(0)
+    cell = MoDeRNNCell(2, 4, kernel_size=3, norm='group')
+    x = torch.randn(2, 2, 6, 6)
+    states = cell.init_states(x)
+    for _ in range(2):
+        states, _, _ = cell(x + torch.randn_like(x), states)
+    states['h'].sum().backward()
+    for name, param in cell.named_parameters():
+        assert param.grad is not None and param.grad.abs().sum() > 0, name
+
+
+def test_trains_through_the_runner(tmp_path):
+    runner = train_briefly(
+        FLYING, str(tmp_path), iterations=2,
+        cfg_options={
+            'model.neck.hidden_channels': 8,
+            'model.neck.num_layers': 2
+        })
+    assert runner.iter == 2
+    assert isinstance(runner.model.neck.cells[0], MoDeRNNCell)
+
+
+def test_parameters_at_the_msrnn_setting():
+    register_all_modules(init_default_scope=False)
+    model = MODELS.build(Config.fromfile(MSRNN).model)
+    count = sum(p.numel() for p in model.parameters())
+    assert count == 5_853_121
+    assert abs(count - 5.86e6) / 5.86e6 < 0.03  # MS-RNN Table 6: 5.86M
+
+
+def test_built_from_config():
+    cell = CELLS.build(
+        dict(type='MoDeRNNCell', in_channels=16, hidden_channels=8))
+    assert isinstance(cell, MoDeRNNCell)
+    assert cell.gate_conv.weight.shape == (32, 24, 5, 5)
+    assert [c.kernel_size[0] for c in cell.conv_x2h.convs] == [3, 5, 7]
