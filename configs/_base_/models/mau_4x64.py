@@ -1,0 +1,19 @@
+# MAU at the PredRNN/TMU setting: 4 layers x 64 channels, 5x5 kernels,
+# tau = 5 (the authors' Moving MNIST setting), frames patched 4x4 (64x64 ->
+# 16 channels at 16x16) instead of the authors' strided-convolution encoder,
+# 1x1 output convolution from the top layer's spatial state.
+model = dict(
+    type='RecurrentPredictor',
+    input_frames=10,
+    output_frames=10,
+    in_channels=1,
+    data_preprocessor=dict(type='SequenceDataPreprocessor', patch_size=4),
+    stem=None,
+    neck=dict(
+        type='SingleScaleStack',
+        cell=dict(type='MAUCell', kernel_size=5, tau=5, cell_mode='normal'),
+        num_layers=4,
+        hidden_channels=64),
+    head=dict(type='Conv2d', kernel_size=1, bias=False),
+    loss=dict(type='FrameLoss', error='l2', reduction='frame_sum'),
+)

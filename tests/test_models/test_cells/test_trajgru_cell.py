@@ -1,0 +1,210 @@
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+
+from stpredict.models.cells.trajgru import TrajGRUCell, warp
+from stpredict.registry import CELLS, MODELS
+from stpredict.testing import train_briefly
+from stpredict.utils import register_all_modules
+
+FLYING_CONFIG = 'configs/trajgru/trajgru_4x64_flying2digits-10to10.py'
+MSRNN_MODEL = 'configs/_base_/models/trajgru_6x64_msrnn.py'
+
+
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    """Tiny convolutions run far faster on one thread, above all on a busy
+    machine (two threads can be 10x slower when the cores are shared)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def paper_warp(inputs, u, v):
+    """Shi et al. 2017, Eq. 3: M[c, i, j] = sum_{m, n} I[c, m, n]
+    max(0, 1 - |i + V_ij - m|) max(0, 1 - |j + U_ij - n|)."""
+    _, _, height, width = inputs.shape
+    i = torch.arange(height, dtype=inputs.dtype).view(1, height, 1, 1)
+    j = torch.arange(width, dtype=inputs.dtype).view(1, 1, width, 1)
+    m = torch.arange(height, dtype=inputs.dtype).view(1, 1, 1, height)
+    n = torch.arange(width, dtype=inputs.dtype).view(1, 1, 1, width)
+    w_rows = torch.clamp(1 - (i + v.unsqueeze(-1) - m).abs(), min=0)
+    w_cols = torch.clamp(1 - (j + u.unsqueeze(-1) - n).abs(), min=0)
+    return torch.einsum('bijm,bijn,bcmn->bcij', w_rows, w_cols, inputs)
+
+
+def test_warp_zero_flow_is_identity():
+    torch.manual_seed(0)
+    h = torch.randn(2, 3, 5, 7)
+    torch.testing.assert_close(warp(h, torch.zeros(2, 2, 5, 7)), h)
+
+
+def test_warp_integer_flow_shifts():
+    h = torch.arange(20.0).view(1, 1, 4, 5)
+    flow = torch.zeros(1, 2, 4, 5)
+    flow[:, 0] = 1.0  # u = +1: read the right neighbour
+    out = warp(h, flow)
+    expected = torch.zeros_like(h)
+    expected[..., :, :4] = h[..., :, 1:]  # zeros enter at the border
+    torch.testing.assert_close(out, expected)
+    flow = torch.zeros(1, 2, 4, 5)
+    flow[:, 1] = -2.0  # v = -2: read two rows up
+    expected = torch.zeros_like(h)
+    expected[..., 2:, :] = h[..., :2, :]
+    torch.testing.assert_close(warp(h, flow), expected)
+
+
+def test_warp_fractional_flow_is_bilinear():
+    h = torch.tensor([[[[1.0, 3.0], [5.0, 11.0]]]])
+    flow = torch.zeros(1, 2, 2, 2)
+    flow[0, 0, 0, 0] = 0.5  # halfway to the right: (1 + 3) / 2
+    flow[0, 1, 0, 0] = 0.5  # and halfway down: mean of the four
+    flow[0, 0, 1, 1] = 0.25  # beyond the border: 0.75 * 11 + 0.25 * 0
+    out = warp(h, flow)
+    assert out[0, 0, 0, 0].item() == pytest.approx(5.0)
+    assert out[0, 0, 1, 1].item() == pytest.approx(8.25)
+    assert out[0, 0, 0, 1].item() == pytest.approx(3.0)
+    u, v = torch.randn(1, 2, 2).mul(1.5), torch.randn(1, 2, 2).mul(1.5)
+    torch.testing.assert_close(
+        warp(h, torch.stack([u, v], dim=1)), paper_warp(h, u, v))
+
+
+def reference_trajgru_step(cell, x, h):
+    """Eq. 3 of the TrajGRU paper with one convolution per weight."""
+    hid, links = cell.hidden_channels, cell.num_links
+    cin = x.shape[1]
+    pad = cell.input_conv.weight.shape[-1] // 2
+    w_in, b_in = cell.input_conv.weight, cell.input_conv.bias
+    w_xz, w_xr, w_xh = w_in[:hid], w_in[hid:2 * hid], w_in[2 * hid:]
+    b_z, b_r, b_h = b_in[:hid], b_in[hid:2 * hid], b_in[2 * hid:]
+    # gamma: one hidden layer, W_fx * X + W_fh * H, leaky ReLU, conv to flows
+    w_f, b_f = cell.flow_hidden_conv.weight, cell.flow_hidden_conv.bias
+    fpad = w_f.shape[-1] // 2
+    hidden = F.leaky_relu(
+        F.conv2d(x, w_f[:, :cin], padding=fpad) +
+        F.conv2d(h, w_f[:, cin:], padding=fpad) + b_f.view(1, -1, 1, 1), 0.2)
+    flows = F.conv2d(
+        hidden, cell.flow_conv.weight, cell.flow_conv.bias, padding=fpad)
+    w_link, b_link = cell.link_conv.weight, cell.link_conv.bias
+    sum_z = b_link[:hid].view(1, -1, 1, 1)
+    sum_r = b_link[hid:2 * hid].view(1, -1, 1, 1)
+    sum_h = b_link[2 * hid:].view(1, -1, 1, 1)
+    for link in range(links):
+        u, v = flows[:, 2 * link], flows[:, 2 * link + 1]
+        warped = paper_warp(h, u, v)
+        cols = slice(link * hid, (link + 1) * hid)
+        sum_z = sum_z + F.conv2d(warped, w_link[:hid, cols])
+        sum_r = sum_r + F.conv2d(warped, w_link[hid:2 * hid, cols])
+        sum_h = sum_h + F.conv2d(warped, w_link[2 * hid:, cols])
+
+    def conv_x(w, b):
+        return F.conv2d(x, w, b, padding=pad)
+
+    z = torch.sigmoid(conv_x(w_xz, b_z) + sum_z)
+    r = torch.sigmoid(conv_x(w_xr, b_r) + sum_r)
+    h_prime = F.leaky_relu(conv_x(w_xh, b_h) + r * sum_h, 0.2)
+    return (1 - z) * h_prime + z * h
+
+
+def test_one_step_matches_the_equations():
+    torch.manual_seed(0)
+    cell = TrajGRUCell(
+        2, 3, kernel_size=3, num_links=3, flow_channels=4,
+        flow_kernel_size=3).double()
+    with torch.no_grad():
+        for param in cell.parameters():
+            param.normal_(0, 0.5)  # flows of about a pixel or more
+    x = torch.randn(2, 2, 5, 6, dtype=torch.float64)
+    h = torch.randn(2, 3, 5, 6, dtype=torch.float64)
+    states, memory, aux = cell(x, dict(h=h))
+    torch.testing.assert_close(states['h'], reference_trajgru_step(cell, x, h))
+    assert set(states) == {'h'} and memory is None and aux == {}
+    flows = cell.flows(x, h)
+    assert flows.abs().max() > 1.0  # the test exercises real warps
+
+
+def test_states_follow_the_input():
+    cell = TrajGRUCell(3, 5, num_links=2)
+    x = torch.zeros(2, 3, 7, 9, dtype=torch.float64)
+    states = cell.init_states(x)
+    assert states['h'].shape == (2, 5, 7, 9)
+    assert states['h'].dtype == torch.float64
+    y = torch.randn(1, 3, 4, 6)
+    out, _, _ = cell.float()(y, cell.init_states(y))
+    assert out['h'].shape == (1, 5, 4, 6)
+
+
+def test_no_state_survives_between_calls():
+    torch.manual_seed(0)
+    cell = TrajGRUCell(1, 4, num_links=2)
+    x = torch.randn(2, 1, 6, 6)
+    first, _, _ = cell(x, cell.init_states(x))
+    cell(torch.randn(2, 1, 6, 6), first)  # an unrelated call in between
+    again, _, _ = cell(x, cell.init_states(x))
+    torch.testing.assert_close(first['h'], again['h'])
+    assert not any(
+        isinstance(v, torch.Tensor) and not isinstance(v, torch.nn.Parameter)
+        for k, v in vars(cell).items() if not k.startswith('_'))
+
+
+def test_gradients_reach_every_parameter():
+    torch.manual_seed(0)
+    cell = TrajGRUCell(1, 4, num_links=2, activation='tanh')
+    x = torch.randn(2, 1, 6, 6)
+    states = cell.init_states(x)
+    for _ in range(2):
+        states, _, _ = cell(x, states)
+    states['h'].sum().backward()
+    for name, param in cell.named_parameters():
+        assert param.grad is not None and param.grad.abs().sum() > 0, name
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match='activation'):
+        TrajGRUCell(1, 4, activation='relu6')
+    with pytest.raises(ValueError, match='num_links'):
+        TrajGRUCell(1, 4, num_links=0)
+    with pytest.raises(ValueError, match='flow_kernel_size'):
+        TrajGRUCell(1, 4, flow_kernel_size=4)
+    with pytest.raises(ValueError, match='warp needs'):
+        warp(torch.zeros(1, 1, 3, 3), torch.zeros(1, 2, 3, 4))
+
+
+def test_trains_through_the_runner(tmp_path):
+    runner = train_briefly(
+        FLYING_CONFIG,
+        str(tmp_path),
+        iterations=2,
+        cfg_options={
+            'model.neck.hidden_channels': 8,
+            'model.neck.cell.num_links': 2,
+            'model.neck.cell.flow_channels': 4
+        })
+    assert runner.iter == 2
+    assert isinstance(runner.model.neck.cells[0], TrajGRUCell)
+
+
+def test_params_at_the_msrnn_setting_match_table_6():
+    """MS-RNN Table 6 (TaxiBJ, 2 channels): TrajGRU has 2.11M parameters."""
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(MSRNN_MODEL).model
+    cfg.in_channels = 2
+    model = MODELS.build(cfg)
+    count = sum(p.numel() for p in model.parameters())
+    assert abs(count - 2.11e6) / 2.11e6 < 0.03
+    # per layer: 110,784 (X -> gates) + 102,432 (flow hidden, 5x5, 32 maps)
+    # + 16,020 (flows, 2 x 10) + 123,072 (10 links x 64 -> 192, 1x1);
+    # + stem 192 + head 130
+    assert count == 2_114_170
+
+
+def test_built_from_config():
+    cell = CELLS.build(
+        dict(
+            type='TrajGRUCell', in_channels=2, hidden_channels=8, num_links=5))
+    assert cell.input_conv.weight.shape == (24, 2, 3, 3)
+    assert cell.flow_hidden_conv.weight.shape == (32, 10, 5, 5)
+    assert cell.flow_conv.weight.shape == (10, 32, 5, 5)
+    assert cell.link_conv.weight.shape == (24, 40, 1, 1)
