@@ -3,8 +3,8 @@
 # convolution from the frame to 64 channels and a 1x1 convolution back (from
 # the 2 x 64 channels of the top layer's clip); loss = per-frame sum of
 # squared plus absolute error. The global recall at full resolution costs
-# O((2HW)^2 * tau) per layer and step: set recall_scope='pixel' (or patch
-# the frames) for large frames.
+# O((2HW)^2 * tau) per layer and step, so this config recalls per pixel
+# (recall_scope='pixel'); patch the frames to afford the global recall.
 model = dict(
     type='RecurrentPredictor',
     input_frames=10,
@@ -20,7 +20,10 @@ model = dict(
             window_length=2,
             temporal_kernel_size=2,
             tau=19,
-            recall_scope='global'),
+            # global recall at 64x64 would attend over tau * 2 * 64 * 64
+            # memory positions per query (~20 GB per layer and step at
+            # batch 4); at this unpatched setting recall per pixel
+            recall_scope='pixel'),
         num_layers=6,
         hidden_channels=64),
     head=dict(type='Conv2d', kernel_size=1),

@@ -1,0 +1,20 @@
+# PredRNN-V2 as a single-scale stack (the reference for MS-PredRNN-V2),
+# at the MS-RNN setting (6 layers x 64, 3x3 kernels, no patching, Adam 3e-4,
+# batch 4, 50k iterations) on Moving MNIST (trained on flying MNIST digits,
+# tested on mnist_test_seq.npy).
+_base_ = [
+    '../_base_/models/predrnn_v2_6x64_msrnn.py',
+    '../_base_/datasets/moving_mnist.py',
+    '../_base_/schedules/adam_lr3e-4_50k_msrnn.py',
+    '../_base_/default_runtime.py',
+]
+
+train_dataloader = dict(batch_size=4)
+
+# PredRNN-V2: reverse scheduled sampling (see configs/predrnn_v2)
+custom_hooks = [
+    dict(type='ScheduledSamplingHook', schedule='reverse', start_iter=25000,
+         end_iter=50000, exp_alpha=2500),
+]
+default_hooks = dict(
+    checkpoint=dict(save_best='mse_per_frame', rule='less'))
