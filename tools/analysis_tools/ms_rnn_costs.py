@@ -92,7 +92,7 @@ def main() -> None:
             if not args.no_flops:
                 result['flops'] = count_flops(model, frames[:1])
             if not args.no_memory:
-                result.update(measure_training_memory(model, frames))
+                result['memory'] = measure_training_memory(model, frames)
             if args.time:
                 result['time'] = time_training_step(model, frames, repeats=2)
             results[multi] = result
@@ -110,13 +110,14 @@ def main() -> None:
                          else f'{paper[0]:.1f}') if paper else '-']
             if not args.no_memory:
                 paper = entry.msrnn_memory
-                row += [f'{result["total"] / BYTES_PER_GIB:.2f}',
-                        reduction(single['total'], result['total'])
+                memory, single_memory = result['memory'], single['memory']
+                row += [f'{memory["total"] / BYTES_PER_GIB:.2f}',
+                        reduction(single_memory['total'], memory['total'])
                         if multi else '-',
                         (f'{paper[1]:.2f}G ({reduction(*paper)})' if multi
                          else f'{paper[0]:.2f}G') if paper else '-']
-                if 'cuda_peak' in result:
-                    row.append(f'{result["cuda_peak"] / BYTES_PER_GIB:.2f}')
+                if 'cuda_peak' in memory:
+                    row.append(f'{memory["cuda_peak"] / BYTES_PER_GIB:.2f}')
             if args.time:
                 row += [f'{result["time"]:.2f}',
                         f'{single["time"] / result["time"]:.2f}x'

@@ -25,6 +25,10 @@ class BaseCell(BaseModule, metaclass=ABCMeta):
       layer to the bottom one at the next step (PredRNN family).
     - ``uses_diagonal``: whether the cell reads ``H^{l-1}_{t-1}``, the output
       of the layer below at the previous step (MIM, MotionRNN).
+    - ``uses_memory_bank``: whether the cell takes a memory bank, the
+      matching memories of frozen source models at this step (memory
+      transfer, TMU). Such cells accept an extra ``bank`` argument, a list of
+      ``[B, C, H, W]`` tensors (one per source), or None at test time.
 
     Args:
         in_channels (int): Channels of the input ``x``.
@@ -39,6 +43,7 @@ class BaseCell(BaseModule, metaclass=ABCMeta):
     output_state: str = 'h'
     uses_memory: bool = False
     uses_diagonal: bool = False
+    uses_memory_bank: bool = False
 
     def __init__(self,
                  in_channels: int,

@@ -309,14 +309,23 @@ class BaseRecurrentNeck(BaseModule):
                     self._memory_source_scale)
         return dict(layers=layer_states, memory=memory)
 
-    def forward(self, x: torch.Tensor,
-                state: NeckState) -> Tuple[torch.Tensor, NeckState, List[dict]]:
+    def forward(self,
+                x: torch.Tensor,
+                state: NeckState,
+                layer_context: Optional[Sequence[Optional[dict]]] = None
+                ) -> Tuple[torch.Tensor, NeckState, List[dict]]:
         """One time step through all layers.
 
         Args:
             x (torch.Tensor): The neck's input at this step.
             state (dict): The state from :meth:`init_state` or the previous
                 step.
+            layer_context (Sequence[dict | None], optional): Per-layer extra
+                inputs from a transfer method: ``'bank'`` (a list of source
+                memories, passed to cells with ``uses_memory_bank``) and
+                ``'output_residual'`` (a tensor added to the layer's output
+                before it goes up, e.g. knowledge flowing from teachers; the
+                layer's recurrent states are not changed). Defaults to None.
 
         Returns:
             tuple: ``(output, new_state, aux)`` where ``aux`` is the list of
@@ -329,22 +338,27 @@ class BaseRecurrentNeck(BaseModule):
         outputs: List[torch.Tensor] = []
         aux: List[dict] = []
         for layer, cell in enumerate(self.cells):
+            context = layer_context[layer] if layer_context else None
             layer_x = self.layer_input(layer, x, outputs)
-            cell_memory = None
+            kwargs = {}
             if cell.uses_memory:
-                cell_memory = self.memory_to_layer(memory, memory_layer, layer)
-            diagonal = None
+                kwargs['memory'] = self.memory_to_layer(
+                    memory, memory_layer, layer)
             if cell.uses_diagonal and layer > 0:
                 below = self.cells[layer - 1]
-                diagonal = self.diagonal_to_layer(
+                kwargs['diagonal'] = self.diagonal_to_layer(
                     prev_layers[layer - 1][below.output_state], layer)
-            states, new_memory, cell_aux = cell(
-                layer_x, prev_layers[layer], memory=cell_memory,
-                diagonal=diagonal)
+            if cell.uses_memory_bank and context:
+                kwargs['bank'] = context.get('bank')
+            states, new_memory, cell_aux = cell(layer_x, prev_layers[layer],
+                                                **kwargs)
             if cell.uses_memory:
                 memory, memory_layer = new_memory, layer
             new_layers.append(states)
-            outputs.append(states[cell.output_state])
+            output = states[cell.output_state]
+            if context and context.get('output_residual') is not None:
+                output = output + context['output_residual']
+            outputs.append(output)
             aux.append(cell_aux)
         return self.output(outputs), dict(
             layers=new_layers, memory=memory), aux

@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModel
 
-from stpredict.registry import MODELS, NECKS
+from stpredict.registry import MODELS, NECKS, TRANSFERS
 from stpredict.structures import SequenceDataSample
 
 ForwardResults = Union[Dict[str, torch.Tensor], List[SequenceDataSample],
@@ -75,6 +75,10 @@ class RecurrentPredictor(BaseModel):
         aux_loss_weights (dict, optional): Weight of each auxiliary loss that
             cells report (aux keys starting with ``loss_``); unlisted ones
             weigh 1. Defaults to None.
+        transfer (dict, optional): A transfer method from ``TRANSFERS``
+            (finetune, L2SP, knowledge flow, memory transfer) that brings
+            source models into training. None trains from scratch. Defaults
+            to None.
         data_preprocessor (dict | nn.Module, optional): Defaults to
             ``dict(type='SequenceDataPreprocessor')``.
         init_cfg (dict | list[dict], optional): Initialisation config.
@@ -91,6 +95,7 @@ class RecurrentPredictor(BaseModel):
                  loss: dict = dict(
                      type='FrameLoss', error='l2', reduction='frame_sum'),
                  aux_loss_weights: Optional[Dict[str, float]] = None,
+                 transfer: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         if data_preprocessor is None:
@@ -133,6 +138,11 @@ class RecurrentPredictor(BaseModel):
                 out_channels=self.frame_channels))
         self.loss_module = MODELS.build(loss)
         self.aux_loss_weights = dict(aux_loss_weights or {})
+        # built last: a transfer method may initialise the weights above
+        self.transfer = None
+        if transfer is not None:
+            self.transfer = TRANSFERS.build(copy.deepcopy(transfer))
+            self.transfer.attach(self)
 
         # Scheduled sampling, set every iteration by ScheduledSamplingHook.
         # Without the hook: observed frames in, own predictions afterwards.
@@ -199,10 +209,36 @@ class RecurrentPredictor(BaseModel):
             mask = masks.output[:, step - self.input_frames]
         return mask * frames[:, step] + (1 - mask) * prev_pred
 
+    def forward_step(self,
+                     x: torch.Tensor,
+                     state: Optional[dict],
+                     layer_context: Optional[List[Optional[dict]]] = None
+                     ) -> Tuple[torch.Tensor, dict, List[dict]]:
+        """One step from the frame read at this step to the next frame.
+
+        Args:
+            x (torch.Tensor): The (patched) frame ``[B, C', H', W']``.
+            state (dict, optional): The neck state of the previous step, or
+                None at the first step.
+            layer_context (list[dict | None], optional): Per-layer extra
+                inputs from a transfer method (see the neck). Defaults to
+                None.
+
+        Returns:
+            tuple: The predicted next frame, the new neck state and the
+            cells' aux dicts.
+        """
+        feature = self.stem(x)
+        if state is None:
+            state = self.neck.init_state(feature)
+        out, state, aux = self.neck(feature, state, layer_context)
+        return self.head(out), state, aux
+
     def unroll(self,
                frames: torch.Tensor,
                num_steps: int,
-               masks: Optional[SamplingMasks] = None
+               masks: Optional[SamplingMasks] = None,
+               training: bool = False
                ) -> Tuple[torch.Tensor, List[List[dict]]]:
         """Run the time loop.
 
@@ -214,23 +250,27 @@ class RecurrentPredictor(BaseModel):
                 window).
             masks (SamplingMasks, optional): Scheduled-sampling masks.
                 Defaults to None (observed frames, then own predictions).
+            training (bool): Whether this is a training pass; a transfer
+                method may run its source models in lockstep then (and at
+                inference only if the student still depends on them).
+                Defaults to False.
 
         Returns:
             tuple: Predictions ``[B, num_steps, C', H', W']`` (step ``t``
             predicts frame ``t + 1``) and the cells' aux dicts per step and
             layer.
         """
+        teachers = None
+        if self.transfer is not None:
+            teachers = self.transfer.begin(self, frames, masks, training)
         preds: List[torch.Tensor] = []
         aux_per_step: List[List[dict]] = []
         state = None
         prev_pred = None
         for step in range(num_steps):
             x = self.step_input(step, frames, prev_pred, masks)
-            feature = self.stem(x)
-            if state is None:
-                state = self.neck.init_state(feature)
-            out, state, aux = self.neck(feature, state)
-            prev_pred = self.head(out)
+            layer_context = teachers.step(step) if teachers else None
+            prev_pred, state, aux = self.forward_step(x, state, layer_context)
             preds.append(prev_pred)
             aux_per_step.append(aux)
         return torch.stack(preds, dim=1), aux_per_step
@@ -287,8 +327,9 @@ class RecurrentPredictor(BaseModel):
         """Losses of one training batch.
 
         Returns:
-            dict[str, torch.Tensor]: ``loss_frame`` plus the cells' weighted
-            auxiliary losses.
+            dict[str, torch.Tensor]: ``loss_frame``, the cells' weighted
+            auxiliary losses and the transfer method's terms (keys without
+            ``loss`` are logged, not optimised).
         """
         total = self.total_frames
         if inputs.shape[1] < total:
@@ -299,9 +340,12 @@ class RecurrentPredictor(BaseModel):
                 'model.input_frames and model.output_frames.')
         frames = inputs[:, :total]
         masks = self.draw_sampling_masks(frames.shape[0], frames)
-        preds, aux_per_step = self.unroll(frames, total - 1, masks)
+        preds, aux_per_step = self.unroll(
+            frames, total - 1, masks, training=True)
         losses = dict(loss_frame=self.loss_module(preds, frames[:, 1:]))
         losses.update(self.aux_losses(aux_per_step))
+        if self.transfer is not None:
+            losses.update(self.transfer.losses(self, aux_per_step))
         return losses
 
     def aux_losses(self,

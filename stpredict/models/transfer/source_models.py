@@ -1,0 +1,295 @@
+"""Frozen source models (teachers) and the adapters that feed them."""
+import copy
+import glob
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+from mmengine.runner.checkpoint import load_checkpoint
+
+from stpredict.registry import MODELS
+
+#: luminance weights of ITU-R BT.601 for RGB -> gray
+RGB_TO_GRAY = (0.299, 0.587, 0.114)
+
+
+class FrameAdapter:
+    """Bring target frames into a source model's input format.
+
+    Frames are float ``[B, T, C, H, W]`` in ``[0, 1]`` (un-patched); the
+    source model's own data preprocessor patches them afterwards.
+
+    Args:
+        size (Sequence[int], optional): ``(H, W)`` the source model expects;
+            frames are resized bilinearly (with antialiasing when shrinking).
+            None keeps the size. Defaults to None.
+        channels (int, optional): Channels the source model expects: RGB to
+            gray uses ITU-R BT.601 luminance, gray to RGB repeats the
+            channel. None keeps them. Defaults to None.
+    """
+
+    def __init__(self,
+                 size: Optional[Sequence[int]] = None,
+                 channels: Optional[int] = None) -> None:
+        self.size = tuple(int(s) for s in size) if size is not None else None
+        self.channels = channels
+
+    def __call__(self, frames: torch.Tensor) -> torch.Tensor:
+        batch, steps, channels, height, width = frames.shape
+        x = frames.reshape(batch * steps, channels, height, width)
+        if self.channels is not None and self.channels != channels:
+            x = self._convert_channels(x, channels, self.channels)
+        if self.size is not None and self.size != (height, width):
+            shrink = self.size[0] < height or self.size[1] < width
+            x = F.interpolate(
+                x, size=self.size, mode='bilinear', align_corners=False,
+                antialias=shrink)
+        return x.reshape(batch, steps, *x.shape[1:])
+
+    @staticmethod
+    def _convert_channels(x: torch.Tensor, src: int,
+                          dst: int) -> torch.Tensor:
+        if src == 3 and dst == 1:
+            weights = x.new_tensor(RGB_TO_GRAY).view(1, 3, 1, 1)
+            return (x * weights).sum(dim=1, keepdim=True)
+        if src == 1:
+            return x.expand(-1, dst, -1, -1)
+        raise ValueError(
+            f'The frame adapter converts RGB to gray and gray to any number '
+            f'of channels, not {src} to {dst} channels. Set the source\'s '
+            'adapter=dict(channels=...) to what its model takes.')
+
+    def __repr__(self) -> str:
+        return f'FrameAdapter(size={self.size}, channels={self.channels})'
+
+
+def default_work_dir(config_path: str) -> str:
+    """``work_dirs/<config name>``: where ``tools/train.py`` saves a run."""
+    return osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def train_command(config_path: str) -> str:
+    """The command that trains a source model."""
+    return f'python tools/train.py {config_path}'
+
+
+def find_checkpoint(config_path: Optional[str],
+                    checkpoint: Optional[str]) -> str:
+    """Resolve a source model's checkpoint, or say how to make it.
+
+    Args:
+        config_path (str, optional): The source model's config.
+        checkpoint (str, optional): An explicit path; None looks in the
+            config's default work dir for ``best_*.pth``, then the last
+            checkpoint.
+
+    Returns:
+        str: An existing checkpoint path.
+
+    Raises:
+        FileNotFoundError: With the exact command that trains the source.
+    """
+    how = (f'Train it first: {train_command(config_path)}'
+           if config_path else 'Give the path of a trained checkpoint.')
+    if checkpoint is not None:
+        if osp.isfile(checkpoint):
+            return checkpoint
+        raise FileNotFoundError(
+            f'Source checkpoint "{checkpoint}" does not exist. {how}')
+    if config_path is None:
+        raise ValueError('A source needs a checkpoint or a config.')
+    work_dir = default_work_dir(config_path)
+    best = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')),
+                  key=osp.getmtime)
+    if best:
+        return best[-1]
+    last = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(last):
+        with open(last) as file:
+            path = file.read().strip()
+        if osp.isfile(path):
+            return path
+    raise FileNotFoundError(
+        f'The source model {config_path} has not been trained yet: no '
+        f'best_*.pth or last_checkpoint in {work_dir}. {how} (or set the '
+        "source's checkpoint=...).")
+
+
+class SourceModel:
+    """One frozen, pretrained source model (a teacher).
+
+    It is deliberately not an ``nn.Module`` attribute of the student: its
+    weights stay out of the optimiser, the saved checkpoint and DDP.
+
+    Args:
+        config (str): The source model's config file.
+        checkpoint (str, optional): Its checkpoint; None finds the best or
+            last checkpoint in ``work_dirs/<config name>``. Defaults to None.
+        name (str, optional): A name for logs. Defaults to the config name.
+        adapter (dict, optional): :class:`FrameAdapter` arguments that bring
+            the target frames into this model's format. Defaults to None.
+    """
+
+    def __init__(self,
+                 config: str,
+                 checkpoint: Optional[str] = None,
+                 name: Optional[str] = None,
+                 adapter: Optional[dict] = None) -> None:
+        self.config = config
+        self.checkpoint = checkpoint
+        self.name = name or osp.splitext(osp.basename(config))[0]
+        self.adapter = FrameAdapter(**(adapter or {}))
+        self.model = None
+        self.loaded = False
+
+    def check_available(self) -> str:
+        """Fail fast if the config or checkpoint is missing."""
+        if not osp.isfile(self.config):
+            raise FileNotFoundError(
+                f'Source config "{self.config}" (source "{self.name}") does '
+                'not exist.')
+        return find_checkpoint(self.config, self.checkpoint)
+
+    def build(self) -> torch.nn.Module:
+        """Build the source model from its config (weights not loaded yet).
+
+        Returns:
+            nn.Module: The frozen predictor in eval mode.
+        """
+        if self.model is None:
+            if not osp.isfile(self.config):
+                raise FileNotFoundError(
+                    f'Source config "{self.config}" (source "{self.name}") '
+                    'does not exist.')
+            cfg = Config.fromfile(self.config)
+            model_cfg = copy.deepcopy(cfg.model)
+            model_cfg.pop('transfer', None)
+            model = MODELS.build(model_cfg)
+            model.eval()
+            model.requires_grad_(False)
+            self.model = model
+            self.loaded = False
+        return self.model
+
+    def load(self, device: Union[str, torch.device] = 'cpu') -> torch.nn.Module:
+        """Build the source model, load its weights once, move it.
+
+        Args:
+            device (str | torch.device): Where the model runs.
+
+        Returns:
+            nn.Module: The frozen predictor in eval mode.
+        """
+        model = self.build()
+        if not self.loaded:
+            checkpoint = self.check_available()
+            load_checkpoint(model, checkpoint, map_location='cpu',
+                            strict=True, logger='silent')
+            model.requires_grad_(False)
+            self.checkpoint = checkpoint
+            self.loaded = True
+        model.to(device)
+        return model
+
+    def adapt(self, student: torch.nn.Module,
+              frames: torch.Tensor) -> torch.Tensor:
+        """The student's patched frames in this model's patched format."""
+        raw = student.data_preprocessor.unpatch(frames)
+        return self.model.data_preprocessor.patch(self.adapter(raw))
+
+
+def build_sources(sources: Sequence[dict]) -> List[SourceModel]:
+    """Source models from config dicts (checked for missing fields)."""
+    if not sources:
+        raise ValueError('This transfer method needs at least one source: '
+                         'sources=[dict(config=..., checkpoint=...)].')
+    built = []
+    for index, source in enumerate(sources):
+        if 'config' not in source:
+            raise ValueError(f'sources[{index}] needs a "config" (the source '
+                             'model\'s config file).')
+        built.append(SourceModel(**source))
+    return built
+
+
+class LockstepTeachers:
+    """Run frozen source models in lockstep with the student.
+
+    Every teacher sees the same frames (in its own format, through its
+    adapter) and the same scheduled-sampling masks as the student, and
+    where a mask says "use the prediction" it feeds on its own previous
+    prediction. Everything runs under ``torch.no_grad``.
+
+    Args:
+        student (nn.Module): The student predictor (its ``step_input``
+            defines when observed frames end).
+        sources (list[SourceModel]): Loaded source models.
+        frames (torch.Tensor): The student's patched frames.
+        masks (SamplingMasks, optional): The unroll's masks.
+    """
+
+    def __init__(self, student, sources: List[SourceModel],
+                 frames: torch.Tensor, masks) -> None:
+        self.student = student
+        self.sources = sources
+        self.masks = masks
+        with torch.no_grad():
+            self.frames = [source.adapt(student, frames) for source in sources]
+        self.states: List[Optional[dict]] = [None] * len(sources)
+        self.preds: List[Optional[torch.Tensor]] = [None] * len(sources)
+
+    def advance(self, step: int) -> List[dict]:
+        """Run every teacher's step ``step``; return their neck states."""
+        with torch.no_grad():
+            for index, source in enumerate(self.sources):
+                x = self.student.step_input(step, self.frames[index],
+                                            self.preds[index], self.masks)
+                pred, state, _ = source.model.forward_step(
+                    x, self.states[index])
+                self.preds[index], self.states[index] = pred, state
+        return self.states
+
+
+def initial_states(student, sources: List[SourceModel],
+                   frames: torch.Tensor) -> tuple:
+    """The student's and every source's neck states for one frame.
+
+    Used to check at set-up that layers that exchange tensors agree in
+    shape, before any training work.
+
+    Args:
+        student (nn.Module): The student predictor.
+        sources (list[SourceModel]): Loaded source models.
+        frames (torch.Tensor): The student's patched frames.
+
+    Returns:
+        tuple: ``(student_state, [source_state, ...])``.
+    """
+    with torch.no_grad():
+        first = frames[:1, :1]
+        target = student.neck.init_state(student.stem(first[:, 0]))
+        states = []
+        for source in sources:
+            source_frames = source.adapt(student, first)
+            states.append(
+                source.model.neck.init_state(
+                    source.model.stem(source_frames[:, 0])))
+    return target, states
+
+
+def prepare_sources(sources: List[SourceModel],
+                    device: torch.device) -> None:
+    """Load (once) and move the source models to ``device``."""
+    for source in sources:
+        source.load(device)
+
+
+__all__ = [
+    'FrameAdapter', 'SourceModel', 'LockstepTeachers', 'build_sources',
+    'initial_states',
+    'find_checkpoint', 'prepare_sources', 'default_work_dir',
+    'train_command'
+]
+

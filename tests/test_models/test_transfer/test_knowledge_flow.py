@@ -1,0 +1,127 @@
+import pytest
+import torch
+from transfer_fixtures import set_progress, student_cfg, write_source
+
+from stpredict.models.transfer.source_models import LockstepTeachers
+from stpredict.registry import MODELS
+
+
+@pytest.fixture(autouse=True)
+def reset_progress():
+    set_progress(0, 0)
+    yield
+    set_progress(0, 0)
+
+
+def build_kf(tmp_path, **kwargs):
+    sources = []
+    for index in range(2):
+        config, checkpoint, _ = write_source(tmp_path, f'src{index}',
+                                             seed=index)
+        sources.append(dict(config=config, checkpoint=checkpoint))
+    torch.manual_seed(0)
+    transfer = dict(type='KnowledgeFlow', sources=sources, **kwargs)
+    return MODELS.build(student_cfg(transfer))
+
+
+def frames_batch(model, seed=0):
+    torch.manual_seed(seed)
+    raw = torch.randint(0, 256, (2, 4, 1, 8, 8), dtype=torch.uint8)
+    return model.data_preprocessor(dict(inputs=list(raw)))['inputs']
+
+
+def test_teachers_stay_out_of_optimizer_checkpoint_and_grads(tmp_path):
+    model = build_kf(tmp_path)
+    names = [n for n, _ in model.named_parameters()]
+    # only the student and the flow's own transforms/shares are trained
+    assert all(n.startswith(('neck.', 'head.', 'transfer.transforms',
+                             'transfer.share_logits')) for n in names)
+    assert not any('source' in k for k in model.state_dict())
+    losses = model(frames_batch(model), mode='loss')
+    total = sum(v for k, v in losses.items() if 'loss' in k)
+    total.backward()
+    for source in model.transfer.sources:
+        assert all(p.grad is None and not p.requires_grad
+                   for p in source.model.parameters())
+    assert model.transfer.transforms['0'][0].weight.grad is not None
+    assert model.transfer.share_logits.grad is not None
+    assert losses['kf_teacher_share'].item() == pytest.approx(0.5)
+
+
+def test_flow_adds_the_weighted_transformed_teacher_features(tmp_path):
+    model = build_kf(tmp_path, initial_share=0.25)
+    frames = frames_batch(model)
+    with torch.no_grad():
+        preds, _ = model.unroll(frames, 3, training=False)
+        # the same first step by hand
+        teachers = LockstepTeachers(model, model.transfer.sources, frames,
+                                    None)
+        states = teachers.advance(0)
+        feature = model.stem(frames[:, 0])
+        context = []
+        for layer in range(2):
+            residual = sum(
+                0.25 * model.transfer.transforms[str(layer)][m](
+                    states[m]['layers'][layer]['h']) for m in range(2))
+            context.append(dict(output_residual=residual))
+        state = model.neck.init_state(feature)
+        out, _, _ = model.neck(feature, state, context)
+        torch.testing.assert_close(preds[:, 0], model.head(out))
+
+
+def test_curriculum_ends_with_a_student_that_runs_alone(tmp_path):
+    model = build_kf(tmp_path, curriculum_end=0.5)
+    frames = frames_batch(model)
+    set_progress(25, 100)
+    assert model.transfer.curriculum_factor() == pytest.approx(0.5)
+    set_progress(50, 100)
+    assert model.transfer.curriculum_factor() == 0.0
+    assert model.transfer.begin(model, frames, None, True) is None
+    # the student alone (what the exporter keeps) predicts the same
+    alone = MODELS.build(student_cfg(None))
+    state = {k: v for k, v in model.state_dict().items()
+             if not k.startswith('transfer.')}
+    alone.load_state_dict(state)
+    with torch.no_grad():
+        torch.testing.assert_close(model(frames, mode='tensor'),
+                                   alone(frames, mode='tensor'))
+    losses = model(frames, mode='loss')
+    assert losses['loss_kf_dependency'].item() == 0.0
+
+
+def test_teachers_share_the_masks_and_feed_on_their_own_predictions(
+        tmp_path):
+    model = build_kf(tmp_path)
+    frames = frames_batch(model)
+    source = model.transfer.sources[0]
+    source.load(frames.device)
+    seen = []
+    original = source.model.forward_step
+
+    def spy(x, state, layer_context=None):
+        seen.append(x.clone())
+        return original(x, state, layer_context)
+
+    source.model.forward_step = spy
+    mask = torch.tensor([[1.0], [0.0]]).view(2, 1, 1, 1, 1)
+    masks = model.draw_sampling_masks(2, frames)._replace(output=mask)
+    teachers = LockstepTeachers(model, [source], frames, masks)
+    preds = []
+    for step in range(3):
+        teachers.advance(step)
+        preds.append(teachers.preds[0])
+    adapted = source.adapt(model, frames)
+    torch.testing.assert_close(seen[1], adapted[:, 1])  # observed frame
+    # step 2 (first future step): sample 0 reads the truth, sample 1 its
+    # own previous prediction, exactly like the student
+    torch.testing.assert_close(seen[2][0], adapted[0, 2])
+    torch.testing.assert_close(seen[2][1], preds[1][1])
+
+
+def test_mismatched_feature_maps_are_refused_at_set_up(tmp_path):
+    model = build_kf(tmp_path)
+    raw = torch.randint(0, 256, (1, 4, 1, 8, 8), dtype=torch.uint8)
+    frames = model.data_preprocessor(dict(inputs=list(raw)))['inputs']
+    model.transfer.sources[0].adapter.size = (16, 16)
+    with pytest.raises(ValueError, match='Knowledge flow: target layer 0'):
+        model(frames, mode='loss')
