@@ -122,6 +122,8 @@ def check_config(cfg: Config, training: bool = True) -> None:
             raise ValueError(
                 f'The config {cfg.filename} has no {name}; inherit a dataset '
                 'config from configs/_base_/datasets/.')
+    if training:
+        check_transfer_sources(cfg)
     for name in needed:
         frames = _frames(cfg[name].get('dataset'))
         for key, value in frames.items():
@@ -131,6 +133,25 @@ def check_config(cfg: Config, training: bool = True) -> None:
                     f'{model[key]}: the dataset windows must match the '
                     f'model. Set both to the same value (e.g. --cfg-options '
                     f'model.{key}={value}).')
+
+
+def check_transfer_sources(cfg: Config) -> None:
+    """Fail before training when a source model has not been trained yet.
+
+    The error names the exact command that trains the missing source.
+
+    Args:
+        cfg (Config): The merged config.
+    """
+    from stpredict.models.transfer.source_models import find_checkpoint
+    transfer = cfg.model.get('transfer') if cfg.get('model') else None
+    if not transfer:
+        return
+    if 'sources' in transfer:
+        for source in transfer['sources']:
+            find_checkpoint(source.get('config'), source.get('checkpoint'))
+    elif transfer.get('checkpoint') or transfer.get('config'):
+        find_checkpoint(transfer.get('config'), transfer.get('checkpoint'))
 
 
 def dump_metrics(metrics: Dict[str, Any], path: str) -> None:

@@ -50,6 +50,10 @@ class KnowledgeFlow(BaseTransfer):
     the factor is 0 the teachers are no longer run and the student predicts
     alone, so the exported student needs no teacher.
 
+    The training progress is kept in a buffer that is saved with the model:
+    a trained (or resumed) model knows where its curriculum stands, also at
+    test time, when no training iteration is running.
+
     Args:
         sources (Sequence[dict]): Source models, as for
             :class:`MemoryTransfer`.
@@ -92,6 +96,7 @@ class KnowledgeFlow(BaseTransfer):
         self.transforms = nn.ModuleDict()
         self.share_logits = None
         self._shapes_checked = False
+        self.register_buffer('progress', torch.zeros(()))
 
     def attach(self, student: torch.nn.Module) -> None:
         """Build one transform per student layer and source."""
@@ -125,9 +130,14 @@ class KnowledgeFlow(BaseTransfer):
         self.share_logits = nn.Parameter(
             torch.full((num_layers, len(self.sources)), logit))
 
+    def update_progress(self) -> None:
+        """Record the run's progress (from mmengine's message hub)."""
+        self.progress.fill_(self.training_progress())
+
     def curriculum_factor(self) -> float:
         """1 at the start, falling linearly to 0 at ``curriculum_end``."""
-        return max(0.0, 1.0 - self.training_progress() / self.curriculum_end)
+        progress = float(self.progress)
+        return max(0.0, 1.0 - progress / self.curriculum_end)
 
     def teacher_shares(self) -> torch.Tensor:
         """``[layers, sources]``: how much of each teacher flows in."""
@@ -136,6 +146,8 @@ class KnowledgeFlow(BaseTransfer):
     def begin(self, student: torch.nn.Module, frames: torch.Tensor, masks,
               training: bool) -> Optional[TeacherRun]:
         """Teachers run while their share is not zero (also at inference)."""
+        if training:
+            self.update_progress()
         if self.curriculum_factor() == 0.0:
             return None
         prepare_sources(self.sources, frames.device)

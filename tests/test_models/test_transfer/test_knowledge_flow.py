@@ -73,10 +73,18 @@ def test_curriculum_ends_with_a_student_that_runs_alone(tmp_path):
     model = build_kf(tmp_path, curriculum_end=0.5)
     frames = frames_batch(model)
     set_progress(25, 100)
+    model.transfer.update_progress()
     assert model.transfer.curriculum_factor() == pytest.approx(0.5)
     set_progress(50, 100)
-    assert model.transfer.curriculum_factor() == 0.0
     assert model.transfer.begin(model, frames, None, True) is None
+    assert model.transfer.curriculum_factor() == 0.0
+    assert model(frames, mode='loss')['loss_kf_dependency'].item() == 0.0
+    # the progress is saved: a reloaded model (e.g. at test time, when no
+    # iteration runs) still predicts without teachers
+    set_progress(0, 0)
+    reloaded = build_kf(tmp_path, curriculum_end=0.5)
+    reloaded.load_state_dict(model.state_dict())
+    assert reloaded.transfer.begin(reloaded, frames, None, False) is None
     # the student alone (what the exporter keeps) predicts the same
     alone = MODELS.build(student_cfg(None))
     state = {k: v for k, v in model.state_dict().items()
@@ -85,8 +93,6 @@ def test_curriculum_ends_with_a_student_that_runs_alone(tmp_path):
     with torch.no_grad():
         torch.testing.assert_close(model(frames, mode='tensor'),
                                    alone(frames, mode='tensor'))
-    losses = model(frames, mode='loss')
-    assert losses['loss_kf_dependency'].item() == 0.0
 
 
 def test_teachers_share_the_masks_and_feed_on_their_own_predictions(
