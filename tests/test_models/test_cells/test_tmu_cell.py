@@ -1,0 +1,637 @@
+import copy
+import math
+import re
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config
+
+from stpredict.models.cells.mim import MIMBlock
+from stpredict.models.cells.predrnn import SpatioTemporalLSTMCell
+from stpredict.models.cells.tmu import (MemoryDistiller, MemoryTransferWrapper,
+                                        TMUCell)
+from stpredict.registry import CELLS, MODELS, NECKS
+from stpredict.testing import train_briefly
+from stpredict.utils import register_all_modules
+
+ROOT = Path(__file__).resolve().parents[3]
+TMU_MODEL = ROOT / 'configs/_base_/models/tmu_convlstm_4x64.py'
+CONVLSTM_MODEL = ROOT / 'configs/_base_/models/convlstm_4x64.py'
+
+
+def conv(x, weight, bias=None):
+    """A 'same' convolution with one weight slice."""
+    return F.conv2d(x, weight, bias, padding=weight.shape[-1] // 2)
+
+
+def layer_norm_chw(z, gamma, beta, eps):
+    """LayerNorm over (C, H, W) written out, with a per-channel affine (the
+    affine of GroupNorm(1, C))."""
+    mean = z.mean(dim=(1, 2, 3), keepdim=True)
+    var = ((z - mean)**2).mean(dim=(1, 2, 3), keepdim=True)
+    return (z - mean) / torch.sqrt(var + eps) * gamma.view(1, -1, 1, 1) + \
+        beta.view(1, -1, 1, 1)
+
+
+def distilled_by_hand(distiller, c_tilde):
+    """Eq. 3 with one 1x1 convolution per source and a hand-written norm."""
+    hid = c_tilde.shape[1]
+    out = []
+    for m, norm in enumerate(distiller.norms):
+        w_m = distiller.conv.weight[m * hid:(m + 1) * hid]
+        out.append(
+            layer_norm_chw(
+                F.conv2d(c_tilde, w_m), norm.weight, norm.bias, norm.eps))
+    return out
+
+
+def xh_gate(weight, bias, rows, x, h):
+    """W_x * X + W_h * H + b for the output rows ``rows`` of a fused kernel,
+    as two separate convolutions."""
+    cin = x.shape[1]
+    return conv(x, weight[rows, :cin]) + conv(h, weight[rows, cin:]) + \
+        bias[rows].view(1, -1, 1, 1)
+
+
+def reference_tmu_step(cell, x, h, c, bank):
+    """TMU Eqs. 2-5 (and Eq. 4 for this step), one convolution per term."""
+    sig, tanh = torch.sigmoid, torch.tanh
+    hid, sources = cell.hidden_channels, cell.num_sources
+    w, b = cell.gate_conv.weight, cell.gate_conv.bias
+
+    def lstm(k):  # k = 0, 1, 2, 3 for i, f, g, o
+        return xh_gate(w, b, slice(k * hid, (k + 1) * hid), x, h)
+
+    def transfer(m):
+        if cell.transfer_conv is None:  # fused after i, f, g, o
+            rows = slice((4 + m) * hid, (5 + m) * hid)
+            return xh_gate(w, b, rows, x, h)
+        return xh_gate(cell.transfer_conv.weight, cell.transfer_conv.bias,
+                       slice(m * hid, (m + 1) * hid), x, h)
+
+    w_ci, w_cf, w_co = cell.peephole_weight
+    # Eq. 2
+    g = tanh(lstm(2))
+    i = sig(lstm(0) + w_ci * c)
+    f = sig(lstm(1) + w_cf * c)
+    c_tilde = f * c + i * g
+    # Eq. 3
+    c_hat = distilled_by_hand(cell.distiller, c_tilde)
+    # Eq. 5
+    a = [sig(transfer(m)) for m in range(sources)]
+    c_new = c_tilde
+    for m in range(sources):
+        c_new = c_new + a[m] * c_hat[m] + (1 - a[m]) * c_tilde
+    c_read = c_new if cell.hidden_from == 'transferred' else c_tilde
+    o = sig(lstm(3) + w_co * c_read)
+    h_new = o * tanh(c_read)
+    # Eq. 4 at this step: sum over C, H, W, mean over the batch
+    loss = sum(((c_hat[m] - bank[m])**2).sum(dim=(1, 2, 3)).mean()
+               for m in range(sources))
+    gates = torch.stack([a_m.mean() for a_m in a])
+    return h_new, c_new, loss, gates
+
+
+def randomize(module, std=0.3):
+    with torch.no_grad():
+        for param in module.parameters():
+            param.normal_(0, std)
+    return module
+
+
+def random_tmu(**kwargs):
+    torch.manual_seed(0)
+    cfg = dict(kernel_size=3, num_sources=2)
+    cfg.update(kwargs)
+    return randomize(TMUCell(2, 3, **cfg).double())
+
+
+def random_inputs(batch=2, cin=2, hid=3, size=(5, 4), sources=2, seed=1):
+    gen = torch.Generator().manual_seed(seed)
+
+    def rand(*shape):
+        return torch.randn(*shape, generator=gen, dtype=torch.float64)
+
+    x = rand(batch, cin, *size)
+    h = rand(batch, hid, *size)
+    c = rand(batch, hid, *size)
+    bank = [rand(batch, hid, *size) for _ in range(sources)]
+    return x, h, c, bank
+
+
+@pytest.mark.parametrize('hidden_from', ['transferred', 'intermediate'])
+@pytest.mark.parametrize('gate_kernel_size', [None, 1])
+def test_one_step_matches_the_equations(hidden_from, gate_kernel_size):
+    cell = random_tmu(
+        hidden_from=hidden_from, gate_kernel_size=gate_kernel_size)
+    assert cell.fused == (gate_kernel_size is None)
+    x, h, c, bank = random_inputs()
+    states, memory, aux = cell(x, dict(h=h, c=c), bank=bank)
+    h_ref, c_ref, loss_ref, gates_ref = reference_tmu_step(cell, x, h, c, bank)
+    torch.testing.assert_close(states['h'], h_ref)
+    torch.testing.assert_close(states['c'], c_ref)
+    torch.testing.assert_close(aux['loss_distill'], loss_ref)
+    torch.testing.assert_close(aux['transfer_gates'], gates_ref)
+    assert memory is None
+    assert set(states) == {'h', 'c'} and set(aux) == {
+        'transfer_gates', 'loss_distill'
+    }
+    assert aux['transfer_gates'].shape == (2, )
+    assert not aux['transfer_gates'].requires_grad
+
+
+def test_hidden_from_changes_only_the_hidden_state():
+    x, h, c, bank = random_inputs()
+    paper = random_tmu(hidden_from='transferred')
+    code = random_tmu(hidden_from='intermediate')
+    code.load_state_dict(paper.state_dict())
+    s_paper, _, _ = paper(x, dict(h=h, c=c))
+    s_code, _, _ = code(x, dict(h=h, c=c))
+    torch.testing.assert_close(s_paper['c'], s_code['c'])  # C_t carried
+    assert not torch.allclose(s_paper['h'], s_code['h'])
+
+
+def test_hand_computed_1x1_step():
+    """One channel, two pixels, one source, worked out by hand.
+
+    The gate kernels are zero, so every gate is its bias; the two pixels
+    differ only by C_{t-1} (2 and 4), so C~ differs by 2 between them and
+    the LayerNorm of Eq. 3 (identity 1x1 distiller) maps them to
+    -+1 / sqrt(1 + eps), then the affine (gamma 1, beta 0.3).
+    """
+    cell = TMUCell(1, 1, kernel_size=1, num_sources=1)
+    with torch.no_grad():
+        cell.gate_conv.weight.zero_()  # rows i, f, g, o, a
+        cell.gate_conv.bias.copy_(torch.tensor([0.0, 100.0, 1.0, 0.0, 0.0]))
+        cell.peephole_weight.zero_()
+        cell.distiller.conv.weight.fill_(1.0)
+        cell.distiller.norms[0].weight.fill_(1.0)
+        cell.distiller.norms[0].bias.fill_(0.3)
+    x = torch.full((1, 1, 1, 2), 0.5)
+    h = torch.zeros(1, 1, 1, 2)
+    c = torch.tensor([2.0, 4.0]).view(1, 1, 1, 2)
+    bank = [torch.ones(1, 1, 1, 2)]
+    states, _, aux = cell(x, dict(h=h, c=c), bank=bank)
+    i, f, g, a, o = 0.5, 1.0, math.tanh(1.0), 0.5, 0.5
+    eps = cell.distiller.norms[0].eps
+    loss = 0.0
+    for pixel, c_prev in enumerate((2.0, 4.0)):
+        c_tilde = f * c_prev + i * g
+        c_hat = (-1.0 if pixel == 0 else 1.0) / math.sqrt(1 + eps) + 0.3
+        c_new = c_tilde + a * c_hat + (1 - a) * c_tilde
+        h_new = o * math.tanh(c_new)
+        assert states['c'][0, 0, 0, pixel].item() == pytest.approx(c_new)
+        assert states['h'][0, 0, 0, pixel].item() == pytest.approx(h_new)
+        loss += (c_hat - 1.0)**2  # summed over the frame, batch of one
+    assert aux['loss_distill'].item() == pytest.approx(loss)
+    assert aux['transfer_gates'].tolist() == pytest.approx([0.5])
+
+
+def test_fused_and_separate_gate_convolutions():
+    cell = CELLS.build(dict(type='TMUCell', in_channels=2, hidden_channels=8))
+    # i, f, g, o and a^1, a^2 from ONE convolution on [X, H]
+    assert cell.gate_conv.weight.shape == ((4 + 2) * 8, 10, 5, 5)
+    assert cell.transfer_conv is None
+    # the two 1x1 distillers, fused, without bias
+    assert isinstance(cell.distiller, MemoryDistiller)
+    assert cell.distiller.conv.weight.shape == (16, 8, 1, 1)
+    assert cell.distiller.conv.bias is None
+    assert all(
+        isinstance(n, torch.nn.GroupNorm) and n.num_groups == 1
+        for n in cell.distiller.norms)
+    assert cell.peephole_weight.shape == (3, 8, 1, 1)
+    separate = TMUCell(2, 8, num_sources=3, gate_kernel_size=3)
+    assert separate.gate_conv.weight.shape == (32, 10, 5, 5)
+    assert separate.transfer_conv.weight.shape == (24, 10, 3, 3)
+    assert TMUCell.uses_memory_bank and not TMUCell.uses_memory
+    assert TMUCell.state_names == ('h', 'c')
+
+
+def test_teachers_get_no_gradient_and_distillers_learn():
+    cell = random_tmu()
+    x, h, c, bank = random_inputs()
+    bank = [memory.requires_grad_() for memory in bank]
+    states, _, aux = cell(x, dict(h=h, c=c), bank=bank)
+    aux['loss_distill'].backward()
+    # the bank holds constants: teachers get nothing back
+    assert all(memory.grad is None for memory in bank)
+    assert cell.distiller.conv.weight.grad.abs().sum() > 0
+    for norm in cell.distiller.norms:
+        assert norm.weight.grad.abs().sum() > 0
+    # Eq. 4 reads C~, not the transfer gates
+    gate_grad = cell.gate_conv.weight.grad
+    hid = cell.hidden_channels
+    assert gate_grad[:3 * hid].abs().sum() > 0  # i, f, g shape C~
+    assert gate_grad[4 * hid:].abs().sum() == 0
+
+    # the transfer gates learn from the prediction loss (through H)
+    cell.zero_grad()
+    states, _, _ = cell(x, dict(h=h, c=c), bank=bank)
+    states['h'].sum().backward()
+    assert cell.gate_conv.weight.grad[4 * hid:].abs().sum() > 0
+    assert cell.gate_conv.bias.grad[4 * hid:].abs().sum() > 0
+    assert all(memory.grad is None for memory in bank)
+
+
+def test_intermediate_hidden_reaches_the_gates_at_the_next_step():
+    cell = random_tmu(hidden_from='intermediate')
+    hid = cell.hidden_channels
+    x, h, c, _ = random_inputs()
+    states, _, _ = cell(x, dict(h=h, c=c))
+    states['h'].sum().backward(retain_graph=True)
+    # H_t = o * tanh(C~_t): the gates of this step do not touch it
+    assert cell.gate_conv.weight.grad[4 * hid:].abs().sum() == 0
+    cell.zero_grad()
+    states, _, _ = cell(x, states)
+    states['h'].sum().backward()
+    assert cell.gate_conv.weight.grad[4 * hid:].abs().sum() > 0
+
+
+def test_gradients_reach_every_parameter():
+    cell = TMUCell(1, 4, kernel_size=3, norm='group')
+    x = torch.randn(2, 1, 6, 6)
+    states = cell.init_states(x)
+    states['c'] = torch.randn_like(states['c'])
+    loss = 0
+    for _ in range(2):
+        bank = [torch.randn(2, 4, 6, 6) for _ in range(2)]
+        states, _, aux = cell(x, states, bank=bank)
+        loss = loss + aux['loss_distill']
+    (states['h'].sum() + loss).backward()
+    for name, param in cell.named_parameters():
+        assert param.grad is not None and param.grad.abs().sum() > 0, name
+
+
+def test_without_a_bank_at_test_time():
+    cell = random_tmu()
+    x, h, c, bank = random_inputs()
+    with_bank, _, aux_bank = cell(x, dict(h=h, c=c), bank=bank)
+    alone, memory, aux = cell(x, dict(h=h, c=c))
+    # the bank only enters the loss, never the forward values
+    torch.testing.assert_close(alone['h'], with_bank['h'])
+    torch.testing.assert_close(alone['c'], with_bank['c'])
+    assert set(aux) == {'transfer_gates'} and memory is None
+    torch.testing.assert_close(aux['transfer_gates'],
+                               aux_bank['transfer_gates'])
+
+
+def test_bank_is_validated():
+    cell = random_tmu()
+    x, h, c, bank = random_inputs()
+    with pytest.raises(ValueError, match=r'num_sources=2 .* holds 1'):
+        cell(x, dict(h=h, c=c), bank=bank[:1])
+    with pytest.raises(ValueError, match='list of 2 tensors'):
+        cell(x, dict(h=h, c=c), bank=bank[0])
+    wrong = [bank[0], torch.zeros(2, 3, 10, 8, dtype=torch.float64)]
+    with pytest.raises(ValueError) as error:
+        cell(x, dict(h=h, c=c), bank=wrong)
+    message = str(error.value)
+    assert "source 1's memory has shape (2, 3, 10, 8)" in message
+    assert "C~ has shape (2, 3, 5, 4)" in message
+    assert re.search(
+        'same hidden_channels and make frame_size / patch_size '
+        r'agree \(TMU Sec\. 4\)', message)
+    with pytest.raises(ValueError, match=r'shape \(2, 5, 5, 4\)'):
+        cell(
+            x,
+            dict(h=h, c=c),
+            bank=[bank[0],
+                  torch.zeros(2, 5, 5, 4, dtype=torch.float64)])
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match='num_sources >= 1'):
+        TMUCell(1, 4, num_sources=0)
+    with pytest.raises(ValueError, match='hidden_from'):
+        TMUCell(1, 4, hidden_from='final')
+    with pytest.raises(ValueError, match='gate_kernel_size'):
+        TMUCell(1, 4, gate_kernel_size=4)
+    with pytest.raises(ValueError, match='spatial_size'):
+        TMUCell(1, 4, distiller_norm='layer')
+    with pytest.raises(ValueError, match='Unknown cell norm'):
+        TMUCell(1, 4, distiller_norm='batch')
+
+
+def test_layer_norm_distillers_and_spatial_peepholes():
+    cell = TMUCell(
+        1, 4, kernel_size=3, spatial_size=(6, 6), distiller_norm='layer')
+    assert cell.peephole_weight.shape == (3, 4, 6, 6)
+    assert cell.distiller.norms[0].weight.shape == (4, 6, 6)
+    x = torch.randn(2, 1, 6, 6)
+    states, _, aux = cell(
+        x, cell.init_states(x), bank=[torch.randn(2, 4, 6, 6)] * 2)
+    assert aux['loss_distill'].ndim == 0
+    y = torch.randn(1, 1, 8, 8)
+    with pytest.raises(ValueError, match=r'spatial_size=\(6, 6\)'):
+        cell(y, cell.init_states(y))
+
+
+def test_states_follow_the_input_and_nothing_is_kept():
+    cell = TMUCell(3, 5, kernel_size=3)
+    x = torch.zeros(2, 3, 7, 9, dtype=torch.float64)
+    states = cell.init_states(x)
+    assert {
+        k: v.shape
+        for k, v in states.items()
+    } == {
+        'h': (2, 5, 7, 9),
+        'c': (2, 5, 7, 9)
+    }
+    y = torch.randn(1, 3, 4, 6)
+    out, _, _ = cell(y, cell.init_states(y))
+    assert out['h'].shape == (1, 5, 4, 6)
+    assert not any(
+        isinstance(v, torch.Tensor) and not isinstance(v, torch.nn.Parameter)
+        for k, v in vars(cell).items() if not k.startswith('_'))
+
+
+# ---------------------------------------------------------------------------
+# MemoryTransferWrapper
+# ---------------------------------------------------------------------------
+def wrapped(cell_type, **kwargs):
+    return dict(
+        type='MemoryTransferWrapper',
+        cell=dict(type=cell_type, kernel_size=3),
+        gate_kernel_size=3,
+        **kwargs)
+
+
+def expected_transfer(wrapper, x, h_prev, c_tilde, bank):
+    """C_t of Eq. 5 and Eq. 4 around the inner cell's C~, by hand."""
+    hid = c_tilde.shape[1]
+    w, b = wrapper.transfer_conv.weight, wrapper.transfer_conv.bias
+    c_hat = distilled_by_hand(wrapper.distiller, c_tilde)
+    c_new = c_tilde
+    loss = 0
+    for m in range(wrapper.num_sources):
+        a_m = torch.sigmoid(
+            xh_gate(w, b, slice(m * hid, (m + 1) * hid), x, h_prev))
+        c_new = c_new + a_m * c_hat[m] + (1 - a_m) * c_tilde
+        loss = loss + ((c_hat[m] - bank[m])**2).sum(dim=(1, 2, 3)).mean()
+    return c_new, loss
+
+
+def test_wrapper_mirrors_the_inner_cell():
+    wrapper = CELLS.build(
+        dict(wrapped('MIMBlock'), in_channels=2, hidden_channels=4))
+    assert isinstance(wrapper, MemoryTransferWrapper)
+    assert isinstance(wrapper.cell, MIMBlock)
+    assert wrapper.state_names == ('h', 'c', 'n', 's')
+    assert wrapper.output_state == 'h'
+    assert wrapper.uses_memory and wrapper.uses_diagonal
+    assert wrapper.uses_memory_bank
+    assert wrapper.memory_channels == 4 and wrapper.out_channels == 4
+    x = torch.randn(2, 2, 6, 6)
+    assert {
+        k: v.shape
+        for k, v in wrapper.init_states(x).items()
+    } == {
+        k: v.shape
+        for k, v in wrapper.cell.init_states(x).items()
+    }
+    assert wrapper.init_memory(x).shape == (2, 4, 6, 6)
+    # the gates of all sources are one convolution on [X, H_{t-1}]
+    assert wrapper.transfer_conv.weight.shape == (8, 6, 3, 3)
+    st = CELLS.build(
+        dict(
+            wrapped('SpatioTemporalLSTMCell'),
+            in_channels=2,
+            hidden_channels=4))
+    assert isinstance(st.cell, SpatioTemporalLSTMCell)
+    assert st.uses_memory and not st.uses_diagonal
+
+
+def test_wrapper_validates_its_arguments():
+    with pytest.raises(ValueError, match=r"memory_state='m'.*\('h', 'c'\)"):
+        MemoryTransferWrapper(
+            dict(type='SpatioTemporalLSTMCell'), 2, 4, memory_state='m')
+    with pytest.raises(ValueError, match='num_sources >= 1'):
+        MemoryTransferWrapper(dict(type='ConvLSTMCell'), 2, 4, num_sources=0)
+    with pytest.raises(ValueError, match='already takes a memory bank'):
+        MemoryTransferWrapper(dict(type='TMUCell'), 2, 4)
+    wrapper = MemoryTransferWrapper(dict(type='ConvLSTMCell'), 2, 4)
+    x = torch.randn(1, 2, 6, 6)
+    with pytest.raises(ValueError, match=r'\(1, 4, 3, 3\).*\(1, 4, 6, 6\)'):
+        wrapper(
+            x,
+            wrapper.init_states(x),
+            bank=[torch.zeros(1, 4, 6, 6),
+                  torch.zeros(1, 4, 3, 3)])
+
+
+def test_wrapper_on_another_memory_state():
+    """Any state can receive the transfer, e.g. MIM-S's stationary memory."""
+    torch.manual_seed(0)
+    wrapper = MemoryTransferWrapper(
+        dict(type='MIMBlock', kernel_size=3),
+        2,
+        4,
+        memory_state='s',
+        gate_kernel_size=1).double()
+    randomize(wrapper)
+    x, diagonal = torch.randn(2, 2, 5, 5).double(), torch.randn(2, 2, 5,
+                                                                5).double()
+    states = {
+        k: torch.randn_like(v)
+        for k, v in wrapper.init_states(torch.zeros(2, 4, 5,
+                                                    5).double()).items()
+    }
+    bank = [torch.randn(2, 4, 5, 5).double() for _ in range(2)]
+    out, _, aux = wrapper(x, states, diagonal=diagonal, bank=bank)
+    inner, _, _ = wrapper.cell(x, states, diagonal=diagonal)
+    s_ref, loss_ref = expected_transfer(wrapper, x, states['h'], inner['s'],
+                                        bank)
+    torch.testing.assert_close(out['s'], s_ref)
+    torch.testing.assert_close(aux['loss_distill'], loss_ref)
+    for name in ('h', 'c', 'n'):
+        torch.testing.assert_close(out[name], inner[name])
+
+
+@pytest.mark.parametrize('neck_type',
+                         ['SingleScaleStack', 'MultiScalePyramid'])
+def test_wrapper_on_predrnn_and_mim_in_a_neck(neck_type):
+    """Layer 0: wrapped ST-LSTM; layer 1: wrapped MIM block (with the
+    diagonal input). The pyramid runs layer 1 at half resolution, so its
+    memory bank is at that scale."""
+    torch.manual_seed(0)
+    scales = [1, 1] if neck_type == 'SingleScaleStack' else [1, 2]
+    cfg = dict(
+        type=neck_type,
+        cell=[wrapped('SpatioTemporalLSTMCell'),
+              wrapped('MIMBlock')],
+        in_channels=2,
+        hidden_channels=4,
+        num_layers=2)
+    if neck_type == 'MultiScalePyramid':
+        cfg['scales'] = scales
+    neck = randomize(NECKS.build(cfg).double())
+    x = torch.randn(2, 2, 8, 8).double()
+    state = neck.init_state(x)
+    # non-zero states at t-1 (the memory is held at the top memory layer's
+    # scale between steps)
+    state = dict(
+        layers=[{
+            k: torch.randn_like(v)
+            for k, v in layer.items()
+        } for layer in state['layers']],
+        memory=torch.randn_like(state['memory']))
+    banks = [[torch.randn(2, 4, 8 // s, 8 // s).double() for _ in range(2)]
+             for s in scales]
+    out, new_state, aux = neck(
+        x, state, layer_context=[dict(bank=bank) for bank in banks])
+
+    def pool(t, s_from, s_to):
+        if s_to > s_from:
+            return F.max_pool2d(t, s_to // s_from)
+        if s_to < s_from:
+            return F.interpolate(
+                t,
+                scale_factor=s_from // s_to,
+                mode='bilinear',
+                align_corners=False)
+        return t
+
+    prev0, prev1 = state['layers']
+    # layer 0: the inner ST-LSTM on the frame, with M from the top at t-1
+    w0 = neck.cells[0]
+    m_in = pool(state['memory'], scales[1], scales[0])
+    inner0, m0, _ = w0.cell(x, prev0, memory=m_in)
+    c0, loss0 = expected_transfer(w0, x, prev0['h'], inner0['c'], banks[0])
+    new0 = new_state['layers'][0]
+    torch.testing.assert_close(new0['h'], inner0['h'])  # the inner H
+    torch.testing.assert_close(new0['c'], c0)  # C_t replaces C~
+    torch.testing.assert_close(aux[0]['loss_distill'], loss0)
+    # layer 1: the inner MIM block on H^0_t, diagonal H^0_{t-1}, M^0_t
+    w1 = neck.cells[1]
+    x1 = pool(inner0['h'], scales[0], scales[1])
+    inner1, m1, _ = w1.cell(
+        x1,
+        prev1,
+        memory=pool(m0, scales[0], scales[1]),
+        diagonal=pool(prev0['h'], scales[0], scales[1]))
+    c1, loss1 = expected_transfer(w1, x1, prev1['h'], inner1['c'], banks[1])
+    new1 = new_state['layers'][1]
+    torch.testing.assert_close(new1['h'], inner1['h'])
+    torch.testing.assert_close(new1['c'], c1)
+    for name in ('n', 's'):
+        torch.testing.assert_close(new1[name], inner1[name])
+    torch.testing.assert_close(aux[1]['loss_distill'], loss1)
+    torch.testing.assert_close(new_state['memory'], m1)
+    torch.testing.assert_close(out, pool(inner1['h'], scales[1], 1))
+    assert aux[1]['transfer_gates'].shape == (2, )
+
+    # without a context (test time) the neck passes no bank
+    _, _, aux = neck(x, state)
+    assert all('loss_distill' not in layer for layer in aux)
+
+
+# ---------------------------------------------------------------------------
+# the model at TMU Table 1's setting
+# ---------------------------------------------------------------------------
+def build_model(cells=None, **neck_options):
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(str(TMU_MODEL)).model.to_dict()
+    if cells is not None:
+        cfg['neck']['cell'] = cells
+    cfg['neck'].update(neck_options)
+    return MODELS.build(cfg)
+
+
+def count(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def test_parameters_at_the_table1_setting():
+    """TMU Table 1: ConvLSTM 3.0M, TMU (2 sources) 3.6M at test time.
+
+    4 layers x 64, 5x5 kernels, 4x4 patches of 64x64 frames (16 channels at
+    16x16), no stem, 1x1 head without bias (64 * 16 = 1,024).
+
+    (a) ConvLSTM (no peepholes), gates conv on [X, H] -> 4 * 64 = 256:
+        layer 0: (16 + 64) * 256 * 25 + 256 =   512,256
+        layers 1-3: (64 + 64) * 256 * 25 + 256 = 819,456 each
+        512,256 + 3 * 819,456 + 1,024 = 2,971,648 (the paper's 3.0M).
+    A TMU layer adds to its ConvLSTM layer:
+        transfer gates (fused): (in + 64) * 128 * k * k + 128
+        distillers: 1x1 conv 64 -> 2 * 64 without bias 8,192, two
+        GroupNorm(1, 64) affines 2 * 128 = 256; peepholes 3 * 64 = 192.
+      with k = 5: layer 0 + 256,000 + 128 + 8,640 = + 264,768
+                  layers 1-3 + 409,600 + 128 + 8,640 = + 418,368 each
+    (b) TMU in every layer (paper: "four stacked TMU layers", 5x5 filters):
+        2,971,648 + 264,768 + 3 * 418,368 = 4,491,520 (4.5M)
+    (c) TMU in layer 0 only (the released code):
+        2,971,648 + 264,768 = 3,236,416 (3.2M)
+    (d) TMU in every layer with 3x3 transfer gates:
+        layer 0 + 80 * 128 * 9 + 128 + 8,640 = + 100,928,
+        layers 1-3 + 128 * 128 * 9 + 128 + 8,640 = + 156,224 each:
+        2,971,648 + 100,928 + 3 * 156,224 = 3,541,248 (3.54M; with two
+        2.97M teachers 9.49M in training, the paper's 9.5M)
+    (e) 5x5 TMU layers 0 and 1, ConvLSTM above: 2,971,648 + 264,768 +
+        418,368 = 3,654,784 (3.65M).
+    """
+    convlstm = dict(type='ConvLSTMCell', kernel_size=5)
+    tmu = dict(type='TMUCell', kernel_size=5, num_sources=2)
+    model_a = build_model(convlstm)
+    assert count(model_a) == 2_971_648
+    # the base config: 3x3 transfer gates in every layer (= model d)
+    assert count(build_model()) == 3_541_248
+    model_b = build_model(tmu)
+    assert all(isinstance(cell, TMUCell) for cell in model_b.neck.cells)
+    per_layer = [count(cell) for cell in model_b.neck.cells]
+    assert per_layer == [512_256 + 264_768] + [819_456 + 418_368] * 3
+    assert count(model_b) == 4_491_520
+    model_c = build_model([tmu] + [convlstm] * 3)
+    assert count(model_c) == 3_236_416
+    model_d = build_model(dict(tmu, gate_kernel_size=3))
+    assert count(model_d) == 3_541_248
+    model_e = build_model([tmu, tmu, convlstm, convlstm])
+    assert count(model_e) == 3_654_784
+    # the training-time figure: student + two ConvLSTM teachers
+    assert abs(count(model_d) + 2 * count(model_a) - 9.5e6) < 0.05e6
+
+
+def test_table1_model_runs_without_teachers():
+    """Trained from scratch or tested: no bank, no distillation loss."""
+    model = build_model(hidden_channels=8)
+    assert model.aux_loss_weights == dict(loss_distill=0.1)
+    frames = torch.rand(1, 20, 16, 8, 8)  # patched 4x4: 32x32 frames
+    losses = model(frames, mode='loss')
+    assert set(losses) == {'loss_frame'}
+    preds = model(frames[:, :10], mode='tensor')
+    assert preds.shape == (1, 19, 16, 8, 8)
+
+
+def test_distillation_loss_is_averaged_over_steps_and_summed_over_layers():
+    model = build_model(hidden_channels=8)
+    aux = [[
+        dict(
+            loss_distill=torch.tensor(float(step + layer)),
+            transfer_gates=torch.ones(2)) for layer in range(4)
+    ] for step in range(3)]
+    losses = model.aux_losses(copy.deepcopy(aux))
+    # sum over layers and steps: 4 * (0 + 1 + 2) + 3 * (0 + 1 + 2 + 3)
+    assert losses == {'loss_distill': pytest.approx(0.1 * 30.0 / 3)}
+
+
+def test_trains_through_the_runner(tmp_path):
+    config = tmp_path / 'tmu_from_scratch.py'
+    base = ROOT / 'configs/_base_'
+    config.write_text(
+        '_base_ = [\n'
+        f"    '{base / 'models/tmu_convlstm_4x64.py'}',\n"
+        f"    '{base / 'datasets/flying_digits_2digits.py'}',\n"
+        f"    '{base / 'schedules/adam_lr1e-3_80k.py'}',\n"
+        f"    '{base / 'default_runtime.py'}',\n"
+        ']\n'
+        'default_hooks = dict(\n'
+        "    checkpoint=dict(save_best='mse_per_frame', rule='less'))\n")
+    runner = train_briefly(
+        str(config),
+        str(tmp_path / 'work'),
+        iterations=2,
+        num_sequences=2,
+        cfg_options={'model.neck.hidden_channels': 8})
+    assert runner.iter == 2
+    assert all(isinstance(cell, TMUCell) for cell in runner.model.neck.cells)
