@@ -8,21 +8,24 @@ from stpredict.registry import MODELS
 
 TINY_MODEL = '''
 model = dict(
-    type='RecurrentPredictor', input_frames=2, output_frames=2,
+    type='RecurrentPredictor', input_frames={frames}, output_frames={frames},
     in_channels=1,
-    data_preprocessor=dict(type='SequenceDataPreprocessor', patch_size=2),
+    data_preprocessor=dict(type='SequenceDataPreprocessor',
+                           patch_size={patch}),
     neck=dict(type='SingleScaleStack',
               cell=dict(type='{cell}', kernel_size=3{cell_args}),
-              num_layers=2, hidden_channels=4))
+              num_layers=2, hidden_channels={hidden}))
 '''
 
 
 def write_source(tmp_path, name='source', seed=1, cell='ConvLSTMCell',
-                 cell_args=''):
+                 cell_args='', patch=2, hidden=4, frames=2):
     """A tiny source config and a checkpoint of random weights."""
     config = tmp_path / f'{name}.py'
     config.write_text(
-        textwrap.dedent(TINY_MODEL.format(cell=cell, cell_args=cell_args)))
+        textwrap.dedent(
+            TINY_MODEL.format(cell=cell, cell_args=cell_args, patch=patch,
+                              hidden=hidden, frames=frames)))
     from mmengine.config import Config
     torch.manual_seed(seed)
     model = MODELS.build(Config.fromfile(str(config)).model)
