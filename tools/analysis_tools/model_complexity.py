@@ -31,6 +31,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--device', default='cpu')
     parser.add_argument(
         '--time', action='store_true', help='also time a training step')
+    parser.add_argument(
+        '--params-only', action='store_true',
+        help='only count parameters (at test time and with teachers)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
 
@@ -54,12 +57,30 @@ def main() -> None:
     model, frames = build_model_and_frames(cfg, args.batch_size, height,
                                            width, args.device)
     params = count_parameters(model)
+    transfer_params = sum(
+        p.numel() for p in model.transfer.parameters()) if getattr(
+            model, 'transfer', None) is not None else 0
+    print(f'config:      {args.config}')
+    print(f'parameters:  {(params - transfer_params) / 1e6:.3f} M at test '
+          'time')
+    if transfer_params:
+        print(f'             {params / 1e6:.3f} M trained (with '
+              f'{transfer_params / 1e6:.3f} M of the transfer method)')
+    for source in getattr(model.transfer, 'sources', []) or []:
+        teacher = count_parameters(source.build())
+        print(f'teacher:     {source.name}: {teacher / 1e6:.3f} M (frozen, '
+              'training only)')
+    teachers = sum(count_parameters(s.build())
+                   for s in getattr(model.transfer, 'sources', []) or [])
+    if teachers:
+        print(f'             {(params + teachers) / 1e6:.3f} M in training '
+              'with the teachers')
+    if args.params_only:
+        return
     flops = count_flops(model, frames[:1])
     memory = measure_training_memory(model, frames)
-    print(f'config:      {args.config}')
     print(f'input:       batch {args.batch_size}, {model.total_frames} '
           f'frames of {model.in_channels}x{height}x{width}')
-    print(f'parameters:  {params / 1e6:.3f} M')
     print(f'FLOPs:       {flops / 1e9:.2f} G per sequence (forward, '
           f'{model.total_frames - 1} steps)')
     print(f'memory:      {memory["total"] / BYTES_PER_GIB:.3f} GiB per '
