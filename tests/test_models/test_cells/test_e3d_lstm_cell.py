@@ -15,16 +15,6 @@ MSRNN_MODEL = 'configs/_base_/models/e3d_lstm_6x64_msrnn.py'
 PREDRNN_MODEL = 'configs/_base_/models/e3d_lstm_4x64.py'
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    """Tiny convolutions run far faster on one thread, above all on a busy
-    machine (two threads can be 10x slower when the cores are shared)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 # ----------------------------------------------------------------------
 # the recall attention
 # ----------------------------------------------------------------------

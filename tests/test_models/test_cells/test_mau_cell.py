@@ -16,16 +16,6 @@ MSRNN_MODEL = 'configs/_base_/models/mau_6x64_msrnn.py'
 PREDRNN_MODEL = 'configs/_base_/models/mau_4x64.py'
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    """Tiny convolutions run far faster on one thread, above all on a busy
-    machine (two threads can be 10x slower when the cores are shared)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_attention_weights_by_hand():
     cell = MAUCell(1, 1, kernel_size=1, tau=2)
     # one pixel, one channel: query 2 against past spatial states 1 and -1,

@@ -12,16 +12,6 @@ FLYING = 'configs/modernn/modernn_4x64_flying2digits-10to10.py'
 MSRNN = 'configs/_base_/models/modernn_6x64_msrnn.py'
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    """Tiny tensors run fastest on one thread (and do not stall when
-    other test processes share the cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def conv(x, weight, bias=None):
     return F.conv2d(x, weight, bias, padding=weight.shape[-1] // 2)
 

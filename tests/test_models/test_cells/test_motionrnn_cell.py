@@ -15,15 +15,6 @@ from stpredict.utils import register_all_modules
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors run fastest on one thread on a shared 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def conv(x, weight, bias=None):
     """A 'same' convolution with one weight slice."""
     return F.conv2d(x, weight, bias, padding=weight.shape[-1] // 2)

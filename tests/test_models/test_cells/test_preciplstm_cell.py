@@ -12,16 +12,6 @@ FLYING = 'configs/preciplstm/preciplstm_4x64_flying2digits-10to10.py'
 MSRNN = 'configs/_base_/models/preciplstm_6x64_msrnn.py'
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    """Tiny tensors run fastest on one thread (and do not stall when
-    other test processes share the cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def naive_local_attention(q, k, v, window, mask_outside):
     """Every pixel's window gathered with unfold (k*k copies of K and V)."""
     batch, channels, height, width = q.shape

@@ -12,16 +12,6 @@ FLYING_CONFIG = 'configs/predrnn/predrnn_4x64_flying2digits-10to10.py'
 MSRNN_MODEL = 'configs/_base_/models/predrnn_6x64_msrnn.py'
 
 
-@pytest.fixture(autouse=True)
-def single_thread():
-    """These tensors are tiny: one thread is as fast, and it avoids the
-    OpenMP slowdown (10-100x) on a machine shared with other test runs."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def conv(x, weight, bias=None):
     return F.conv2d(x, weight, bias, padding=weight.shape[-1] // 2)
 

@@ -12,16 +12,6 @@ FLYING_CONFIG = 'configs/trajgru/trajgru_4x64_flying2digits-10to10.py'
 MSRNN_MODEL = 'configs/_base_/models/trajgru_6x64_msrnn.py'
 
 
-@pytest.fixture(autouse=True, scope='module')
-def one_thread():
-    """Tiny convolutions run far faster on one thread, above all on a busy
-    machine (two threads can be 10x slower when the cores are shared)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def paper_warp(inputs, u, v):
     """Shi et al. 2017, Eq. 3: M[c, i, j] = sum_{m, n} I[c, m, n]
     max(0, 1 - |i + V_ij - m|) max(0, 1 - |j + U_ij - n|)."""
