@@ -1,13 +1,25 @@
-"""Recurrent cells. Every module of this package registers its cells."""
-import importlib
-import pkgutil
-
 from .base import BaseCell
+from .causal_lstm import CausalLSTMCell
+from .cms_lstm import CMSLSTMCell
 from .convlstm import ConvLSTMCell
+from .e3d_lstm import E3DLSTMCell
+from .gradient_highway_unit import GradientHighwayUnit
+from .mau import MAUCell
+from .mim import MIMBlock
+from .modernn import MoDeRNNCell
+from .motionrnn import MotionGRU, MotionMIMBlock
 from .norms import SpatialLayerNorm, build_cell_norm
+from .preciplstm import PrecipLSTMCell
+from .predrnn import SpatioTemporalLSTMCell
+from .predrnn_v2 import SpatioTemporalLSTMv2Cell
+from .tmu import MemoryTransferWrapper, TMUCell
+from .trajgru import TrajGRUCell
 
-# Import every cell module so that all cells are registered in CELLS.
-for _module in pkgutil.iter_modules(__path__):
-    importlib.import_module(f'{__name__}.{_module.name}')
-
-__all__ = ['BaseCell', 'ConvLSTMCell', 'SpatialLayerNorm', 'build_cell_norm']
+__all__ = [
+    'BaseCell', 'CausalLSTMCell', 'CMSLSTMCell', 'ConvLSTMCell',
+    'E3DLSTMCell', 'GradientHighwayUnit', 'MAUCell', 'MIMBlock',
+    'MoDeRNNCell', 'MotionGRU', 'MotionMIMBlock', 'SpatialLayerNorm',
+    'build_cell_norm', 'PrecipLSTMCell', 'SpatioTemporalLSTMCell',
+    'SpatioTemporalLSTMv2Cell', 'MemoryTransferWrapper', 'TMUCell',
+    'TrajGRUCell'
+]
