@@ -31,8 +31,8 @@ class BaseSequenceDataset(BaseDataset):
     whole source, unchanged when ``indices`` picks a subset), ``split``,
     ``input_frames_num`` and ``output_frames_num``; mmengine adds
     ``sample_idx`` (the index in this dataset). Before the pipeline runs,
-    :meth:`load_sequence` adds ``frames``: a uint8 array
-    ``[T_in + T_out, H, W, C]``.
+    :meth:`load_sequence` adds ``frames``: a uint8 array (or float32 in
+    ``[0, 1]``, e.g. TaxiBJ) ``[T_in + T_out, H, W, C]``.
 
     The pipeline's config dicts are built with stpredict's ``TRANSFORMS``
     registry, so stpredict's transforms are found with or without a default
@@ -94,7 +94,8 @@ class BaseSequenceDataset(BaseDataset):
             data_info (dict): The data info (see the class docstring).
 
         Returns:
-            dict: At least ``frames`` (uint8 ``[T, H, W, C]``); any other
+            dict: At least ``frames`` (uint8, or float32 in ``[0, 1]``,
+            ``[T, H, W, C]``); any other
             items are added to the results too.
         """
         raise NotImplementedError(

@@ -67,7 +67,10 @@ def test_pack_read_only_frames_without_warning():
 
 
 @pytest.mark.parametrize('frames, error, words', [
-    (np.zeros((5, 4, 4, 1), np.float32), TypeError, 'uint8'),
+    (np.zeros((5, 4, 4, 1), np.float64), TypeError, 'float32'),
+    (np.zeros((5, 4, 4, 1), np.int16), TypeError, 'uint8'),
+    (np.full((5, 4, 4, 1), 1.5, np.float32), ValueError, '[0, 1]'),
+    (np.full((5, 4, 4, 1), np.nan, np.float32), ValueError, '[0, 1]'),
     (np.zeros((5, 4, 4), np.uint8), ValueError, '[T, H, W, C]'),
     (torch.zeros(5, 4, 4, 1, dtype=torch.uint8), TypeError, 'numpy'),
 ])
@@ -93,3 +96,11 @@ def test_pack_builds_from_registry_with_and_without_scope():
         assert isinstance(
             TRANSFORMS.build(dict(type='PackSequenceInputs')),
             PackSequenceInputs)
+
+
+def test_pack_keeps_float32_frames_in_unit_range():
+    frames = np.random.default_rng(1).random((4, 5, 6, 2), dtype=np.float32)
+    inputs = PackSequenceInputs()(make_results(frames))['inputs']
+    assert inputs.dtype == torch.float32 and inputs.is_contiguous()
+    assert tuple(inputs.shape) == (4, 2, 5, 6)
+    assert torch.equal(inputs, torch.from_numpy(frames).permute(0, 3, 1, 2))

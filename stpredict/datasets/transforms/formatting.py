@@ -13,11 +13,15 @@ from stpredict.structures import SequenceDataSample
 class PackSequenceInputs(BaseTransform):
     """Pack ``frames`` and meta keys into ``inputs`` and ``data_samples``.
 
-    ``results['frames']`` must be a numpy uint8 array ``[T, H, W, C]``
-    (channels last). It becomes a contiguous ``torch.uint8`` tensor
-    ``[T, C, H, W]`` under ``inputs``; the data preprocessor later scales it to
-    ``[0, 1]`` and splits it into observed and future frames. The meta
-    information goes into a :class:`~stpredict.structures.SequenceDataSample`.
+    ``results['frames']`` must be a numpy array ``[T, H, W, C]`` (channels
+    last) of dtype uint8 (values 0-255) or float32 with values in ``[0, 1]``
+    (e.g. TaxiBJ's flows, or arrays of your own scaled by ``value_range``).
+    It becomes a contiguous tensor ``[T, C, H, W]`` of the same dtype under
+    ``inputs``; the data preprocessor later divides uint8 frames by 255,
+    passes float frames on as they are and splits the sequence into observed
+    and future frames. The range of float frames is checked (one min/max
+    pass; NaN fails too). The meta information goes into a
+    :class:`~stpredict.structures.SequenceDataSample`.
 
     Required keys: ``frames``, ``sample_idx``, ``input_frames_num``,
     ``output_frames_num``.
@@ -29,7 +33,11 @@ class PackSequenceInputs(BaseTransform):
             metainfo of the data sample when present. ``sample_idx``,
             ``input_frames_num`` and ``output_frames_num`` are always copied
             (and must be present). Defaults to ``('sample_idx', 'sequence_idx',
-            'input_frames_num', 'output_frames_num', 'split')``.
+            'input_frames_num', 'output_frames_num', 'split',
+            'sequence_name', 'start_frame', 'frame_interval',
+            'value_transform')``: the last four come from the datasets of
+            frame sequences on disk (which frames a window holds; the
+            physical meaning of radar pixel values).
     """
 
     #: Meta keys every packed sample carries (the model and metrics rely on
@@ -37,10 +45,16 @@ class PackSequenceInputs(BaseTransform):
     REQUIRED_META_KEYS = ('sample_idx', 'input_frames_num',
                           'output_frames_num')
 
+    #: Dtypes of the frames that can be packed.
+    FRAME_DTYPES = (np.uint8, np.float32)
+
     def __init__(self,
                  meta_keys: Sequence[str] = ('sample_idx', 'sequence_idx',
                                              'input_frames_num',
-                                             'output_frames_num', 'split')
+                                             'output_frames_num', 'split',
+                                             'sequence_name', 'start_frame',
+                                             'frame_interval',
+                                             'value_transform')
                  ) -> None:
         if isinstance(meta_keys, str):
             meta_keys = (meta_keys, )
@@ -55,30 +69,41 @@ class PackSequenceInputs(BaseTransform):
             results (dict): Holds ``frames`` and the meta keys.
 
         Returns:
-            dict: ``inputs`` (``torch.uint8`` ``[T, C, H, W]``) and
+            dict: ``inputs`` (``torch.uint8`` or ``torch.float32``
+            ``[T, C, H, W]``) and
             ``data_samples`` (:class:`SequenceDataSample`).
         """
         if 'frames' not in results:
             raise KeyError(
-                'PackSequenceInputs needs results["frames"] (a uint8 array '
-                f'[T, H, W, C]), but the results only have {sorted(results)}; '
-                'put a dataset (or a loading transform) that provides the '
-                'frames before it in the pipeline.')
+                'PackSequenceInputs needs results["frames"] (a uint8 or '
+                'float32 array [T, H, W, C]), but the results only have '
+                f'{sorted(results)}; put a dataset (or a loading transform) '
+                'that provides the frames before it in the pipeline.')
         frames = results['frames']
         if not isinstance(frames, np.ndarray):
             raise TypeError(
                 'results["frames"] must be a numpy array [T, H, W, C] of '
-                f'dtype uint8, but got {type(frames).__name__}.')
+                f'dtype uint8 or float32, but got {type(frames).__name__}.')
         if frames.ndim != 4:
             raise ValueError(
                 'results["frames"] must have 4 dimensions [T, H, W, C] '
                 f'(channels last), but has shape {frames.shape}; add the '
                 'channel axis of gray frames with frames[..., None].')
-        if frames.dtype != np.uint8:
+        if frames.dtype not in self.FRAME_DTYPES:
             raise TypeError(
                 'results["frames"] must have dtype uint8 (values 0-255; the '
-                'data preprocessor scales them to [0, 1]), but has dtype '
-                f'{frames.dtype}; convert the frames when loading them.')
+                'data preprocessor scales them to [0, 1]) or float32 (values '
+                f'in [0, 1]), but has dtype {frames.dtype}; convert the '
+                'frames when loading them.')
+        if frames.dtype == np.float32 and frames.size:
+            low, high = float(frames.min()), float(frames.max())
+            if not (low >= 0.0 and high <= 1.0):
+                raise ValueError(
+                    'float32 results["frames"] must hold values in [0, 1], '
+                    f'but hold values in [{low}, {high}] (sample '
+                    f'{results.get("sample_idx")}); scale them when loading '
+                    '(e.g. the value_range of ArraySequences) or store uint8 '
+                    'frames.')
         missing = [
             key for key in self.REQUIRED_META_KEYS if key not in results
         ]
