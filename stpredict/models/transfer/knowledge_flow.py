@@ -1,4 +1,5 @@
 """Knowledge flow from frozen teachers (Liu et al., ICLR 2019)."""
+import math
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -126,7 +127,7 @@ class KnowledgeFlow(BaseTransfer):
                     nn.Conv2d(cell.state_channels(self.feature_state),
                               student.neck.cells[layer].out_channels, 1))
             self.transforms[str(layer)] = transforms
-        logit = torch.logit(torch.tensor(self.initial_share)).item()
+        logit = math.log(self.initial_share / (1 - self.initial_share))
         self.share_logits = nn.Parameter(
             torch.full((num_layers, len(self.sources)), logit))
 
