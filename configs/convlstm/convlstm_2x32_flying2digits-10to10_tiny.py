@@ -25,13 +25,12 @@ val_dataloader = dict(
 test_dataloader = dict(
     batch_size=16, num_workers=1, dataset=dict(num_sequences=256))
 
-max_iters = 240
-train_cfg = dict(max_iters=max_iters, val_interval=120)
+train_cfg = dict(max_iters=200, val_interval=100)
 custom_hooks = [
     # eta falls from 1 to 0 over the first half of the run
-    dict(type='ScheduledSamplingHook', schedule='linear', end_iter=120),
+    dict(type='ScheduledSamplingHook', schedule='linear', end_iter=100),
 ]
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=120, max_keep_ckpts=2, save_best='mse_per_frame',
+    checkpoint=dict(interval=100, max_keep_ckpts=2, save_best='mse_per_frame',
                     rule='less'))

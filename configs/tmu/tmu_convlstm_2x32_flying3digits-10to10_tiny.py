@@ -24,6 +24,6 @@ model = dict(
         beta=0.1))
 
 custom_hooks = [
-    dict(type='ScheduledSamplingHook', schedule='linear', end_iter=120),
-    dict(type='TransferGateHook', interval=120),
+    dict(type='ScheduledSamplingHook', schedule='linear', end_iter=100),
+    dict(type='TransferGateHook', interval=100),
 ]
