@@ -20,10 +20,13 @@ source "$VENV/bin/activate"
 STAMP="$VENV/.stpredict-installed${EXTRAS:+-$EXTRAS}"
 REQ_HASH="$(cat "$REPO_ROOT"/requirements/*.txt "$REPO_ROOT/setup.py" | sha1sum | cut -c1-12)"
 if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$REQ_HASH" ]; then
-    echo "[setup] installing $TORCH_SPEC and stpredict${EXTRAS:+[$EXTRAS]}"
-    python -m pip install --quiet --upgrade "pip>=23" 2>/dev/null || true
-    python -m pip install --quiet "$TORCH_SPEC"
-    python -m pip install --quiet -e "$REPO_ROOT${EXTRAS:+[$EXTRAS]}"
+    LOG="$VENV/pip-install.log"
+    echo "[setup] installing $TORCH_SPEC and stpredict${EXTRAS:+[$EXTRAS]} (log: $LOG)"
+    {
+        python -m pip install --upgrade "pip>=23" || true
+        python -m pip install "$TORCH_SPEC" &&
+        python -m pip install -e "$REPO_ROOT${EXTRAS:+[$EXTRAS]}"
+    } > "$LOG" 2>&1 || { tail -n 30 "$LOG"; echo "[setup] installation failed, see $LOG"; exit 1; }
     echo "$REQ_HASH" > "$STAMP"
 fi
 python -c "import stpredict, torch, mmengine, mmcv; print(f'[setup] stpredict {stpredict.__version__}, torch {torch.__version__}, mmengine {mmengine.__version__}, mmcv {mmcv.__version__}')"
