@@ -1,4 +1,4 @@
-"""stpredict: an OpenMMLab-style toolkit for spatiotemporal predictive learning."""
+"""stpredict: OpenMMLab-style spatiotemporal predictive learning."""
 import mmengine
 from mmengine.utils import digit_version
 
@@ -11,13 +11,14 @@ MMCV_MAXIMUM_VERSION = '2.3.0'
 
 
 def _check_versions() -> None:
-    """Fail early, with the fix, when mmengine or mmcv has the wrong version."""
+    """Fail early, with the fix, when mmengine or mmcv is the wrong version."""
     mmengine_version = digit_version(mmengine.__version__)
     if not (digit_version(MMENGINE_MINIMUM_VERSION) <= mmengine_version <
             digit_version(MMENGINE_MAXIMUM_VERSION)):
         raise ImportError(
             f'stpredict needs mmengine>={MMENGINE_MINIMUM_VERSION},'
-            f'<{MMENGINE_MAXIMUM_VERSION}, but mmengine=={mmengine.__version__}'
+            f'<{MMENGINE_MAXIMUM_VERSION}, but mmengine=='
+            f'{mmengine.__version__}'
             f' is installed. Fix: pip install "mmengine>='
             f'{MMENGINE_MINIMUM_VERSION},<{MMENGINE_MAXIMUM_VERSION}"')
     try:

@@ -7,8 +7,8 @@ import torch
 from mmengine import DefaultScope
 from mmengine.config import Config
 
-from stpredict.registry import (CELLS, DATASETS, HOOKS, METRICS, MODELS,
-                                NECKS, OPTIM_WRAPPERS, TRANSFERS, TRANSFORMS)
+from stpredict.registry import (CELLS, DATASETS, HOOKS, METRICS, MODELS, NECKS,
+                                OPTIM_WRAPPERS, TRANSFERS, TRANSFORMS)
 from stpredict.utils import register_all_modules
 
 register_all_modules(init_default_scope=False)
@@ -89,7 +89,7 @@ def test_plugin_registers_a_cell_used_from_a_config(tmp_path, monkeypatch):
                 return states, memory, aux
         '''))
     config = tmp_path / 'plugin_config.py'
-    config.write_text(textwrap.dedent(f'''
+    config.write_text(textwrap.dedent('''
         custom_imports = dict(imports=['my_stpredict_plugin'],
                               allow_failed_imports=False)
         model = dict(

@@ -31,7 +31,8 @@ def parse_args() -> argparse.Namespace:
         'the first --num-show sequences to this folder')
     parser.add_argument('--num-show', type=int, default=4)
     parser.add_argument(
-        '--out', help='dump the metrics (with per-frame curves) to a JSON file')
+        '--out',
+        help='dump the metrics (with per-frame curves) to a JSON file')
     parser.add_argument(
         '--cfg-options',
         nargs='+',

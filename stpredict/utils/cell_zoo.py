@@ -10,7 +10,8 @@ class ZooEntry(NamedTuple):
     """One cell of the zoo.
 
     Attributes:
-        key (str): Name of its config files (``configs/_base_/models/<key>_*``).
+        key (str): Name of its config files
+            (``configs/_base_/models/<key>_*``).
         name (str): Display name.
         msrnn_params (float, optional): Parameters (millions) of the model at
             the MS-RNN setting in MS-RNN Table 3 / Table 6.

@@ -198,4 +198,3 @@ __all__ = [
     'safe_torch_load', 'load_local_checkpoint',
     'register_safe_checkpoint_loader', 'is_safe_loader_registered'
 ]
-

@@ -6,7 +6,7 @@ import torch
 
 
 def frames_to_rgb(frames: torch.Tensor) -> np.ndarray:
-    """Float frames ``[T, C, H, W]`` in ``[0, 1]`` to uint8 RGB ``[T, H, W, 3]``.
+    """Float frames ``[T, C, H, W]`` in ``[0, 1]`` to uint8 RGB frames.
 
     One channel is shown as gray, three as RGB; any other count shows its
     first channel as gray.
@@ -43,7 +43,9 @@ def sequence_grid(rows: Sequence[Optional[torch.Tensor]],
     Returns:
         np.ndarray: uint8 RGB image ``[H_total, W_total, 3]``.
     """
-    images: List[np.ndarray] = [frames_to_rgb(r) for r in rows if r is not None]
+    images: List[np.ndarray] = [
+        frames_to_rgb(row) for row in rows if row is not None
+    ]
     if not images:
         raise ValueError('sequence_grid needs at least one row of frames.')
     sizes = {img.shape[1:3] for img in images}

@@ -4,8 +4,7 @@ from types import SimpleNamespace
 import pytest
 from mmengine.logging import MessageHub
 
-from stpredict.engine.hooks import (ScheduledSamplingHook,
-                                    linear_sampling_eta,
+from stpredict.engine.hooks import (ScheduledSamplingHook, linear_sampling_eta,
                                     reverse_sampling_etas)
 
 

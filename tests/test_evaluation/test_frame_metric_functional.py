@@ -4,9 +4,9 @@ import pytest
 import torch
 from skimage.metrics import structural_similarity
 
-from stpredict.evaluation.functional import (PSNR_MAX_DB, frame_mae,
-                                             frame_mse, frame_psnr,
-                                             frame_ssim, gaussian_window_1d)
+from stpredict.evaluation.functional import (PSNR_MAX_DB, frame_mae, frame_mse,
+                                             frame_psnr, frame_ssim,
+                                             gaussian_window_1d)
 
 
 def constant_frames(value: float, shape=(1, 16, 16)) -> torch.Tensor:

@@ -2,9 +2,9 @@
 import os.path as osp
 
 import torch
+from tool_runner import FAST_OPTIONS, TINY_CONFIG, run_tool
 
 from stpredict.utils.checkpoint import safe_torch_load
-from tool_runner import FAST_OPTIONS, PYTHON, TINY_CONFIG, run_tool
 
 
 def test_two_cpu_processes(tmp_path):

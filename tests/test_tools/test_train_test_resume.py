@@ -4,9 +4,9 @@ import os.path as osp
 
 import cv2
 import pytest
+from tool_runner import FAST_OPTIONS, PYTHON, TINY_CONFIG, run_tool
 
 from stpredict.utils.checkpoint import safe_torch_load
-from tool_runner import FAST_OPTIONS, PYTHON, TINY_CONFIG, run_tool
 
 
 @pytest.fixture(scope='module')

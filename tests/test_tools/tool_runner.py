@@ -37,7 +37,9 @@ def run_tool(*args, env=None, check=True, timeout=300):
     output = result.stdout + result.stderr
     if check and result.returncode != 0:
         raise AssertionError(
-            f'{" ".join(args)} failed ({result.returncode}):\n{output[-4000:]}')
+            f'{" ".join(args)} failed ({result.returncode}):\n'
+            f'{output[-4000:]}')
     return result.returncode, output
+
 
 PYTHON = sys.executable

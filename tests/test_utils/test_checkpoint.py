@@ -8,8 +8,7 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint, load_checkpoint
 
-from stpredict.utils.checkpoint import (CheckpointError,
-                                        UnsafeCheckpointError,
+from stpredict.utils.checkpoint import (CheckpointError, UnsafeCheckpointError,
                                         is_safe_loader_registered,
                                         safe_torch_load)
 

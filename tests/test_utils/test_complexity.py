@@ -5,10 +5,10 @@ import torch
 from mmengine.config import Config
 
 from stpredict.registry import MODELS
+from stpredict.utils import register_all_modules
 from stpredict.utils.cell_zoo import CELL_ZOO, model_config_path
 from stpredict.utils.complexity import (count_flops, count_parameters,
                                         measure_training_memory)
-from stpredict.utils import register_all_modules
 
 register_all_modules(init_default_scope=False)
 

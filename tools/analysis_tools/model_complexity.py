@@ -83,9 +83,10 @@ def main() -> None:
           f'frames of {model.in_channels}x{height}x{width}')
     print(f'FLOPs:       {flops / 1e9:.2f} G per sequence (forward, '
           f'{model.total_frames - 1} steps)')
+    activations = memory['activations'] / BYTES_PER_GIB
     print(f'memory:      {memory["total"] / BYTES_PER_GIB:.3f} GiB per '
-          f'training step (activations {memory["activations"] / BYTES_PER_GIB:.3f}'
-          f' GiB saved for backward + weights, grads, Adam states)')
+          f'training step (activations {activations:.3f} GiB saved for '
+          'backward + weights, grads, Adam states)')
     if 'cuda_peak' in memory:
         print(f'CUDA peak:   {memory["cuda_peak"] / BYTES_PER_GIB:.3f} GiB')
     if args.time:

@@ -28,17 +28,13 @@ SOURCES = {
     '1digit': 'configs/convlstm/convlstm_2x32_flying1digit-10to10_tiny.py',
     '2digits': 'configs/convlstm/convlstm_2x32_flying2digits-10to10_tiny.py',
 }
+TARGET = 'configs/tmu/{}_convlstm_2x32_flying3digits-10to10_tiny.py'
 METHODS = {
-    'scratch': ('from scratch',
-                'configs/tmu/scratch_convlstm_2x32_flying3digits-10to10_tiny.py'),
-    'finetune': ('finetune (2 digits)',
-                 'configs/tmu/finetune_convlstm_2x32_flying3digits-10to10_tiny.py'),
-    'l2sp': ('L2-SP (2 digits)',
-             'configs/tmu/l2sp_convlstm_2x32_flying3digits-10to10_tiny.py'),
-    'kf': ('knowledge flow (1 + 2 digits)',
-           'configs/tmu/kf_convlstm_2x32_flying3digits-10to10_tiny.py'),
-    'tmu': ('memory transfer, TMU (1 + 2 digits)',
-            'configs/tmu/tmu_convlstm_2x32_flying3digits-10to10_tiny.py'),
+    'scratch': ('from scratch', TARGET.format('scratch')),
+    'finetune': ('finetune (2 digits)', TARGET.format('finetune')),
+    'l2sp': ('L2-SP (2 digits)', TARGET.format('l2sp')),
+    'kf': ('knowledge flow (1 + 2 digits)', TARGET.format('kf')),
+    'tmu': ('memory transfer, TMU (1 + 2 digits)', TARGET.format('tmu')),
 }
 COLUMNS = [('mse_per_frame', 'MSE/frame', '{:.1f}'),
            ('mae_per_frame', 'MAE/frame', '{:.1f}'),

@@ -83,9 +83,9 @@ def frame_ssim(pred: torch.Tensor,
     channel; the SSIM of a frame is the mean over its channels. The
     (co)variances are computed on images centred on their own means (they do
     not change under such shifts), which keeps float32 inputs accurate to
-    about 1e-7. With the defaults this equals ``skimage.metrics.structural_similarity(...,
-    data_range=1.0, gaussian_weights=True, sigma=1.5,
-    use_sample_covariance=False)``.
+    about 1e-7. With the defaults this equals scikit-image's
+    ``structural_similarity(..., data_range=1.0, gaussian_weights=True,
+    sigma=1.5, use_sample_covariance=False)``.
 
     Args:
         pred (torch.Tensor): Predicted frames ``[..., C, H, W]``.

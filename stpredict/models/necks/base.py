@@ -141,8 +141,8 @@ class BaseRecurrentNeck(BaseModule):
         """For every layer, the earlier layers whose outputs are added."""
         sources: List[List[int]] = []
         for layer in range(self.num_layers):
-            upsampled = layer > 0 and self.scales[layer] < self.scales[layer
-                                                                        - 1]
+            upsampled = (layer > 0
+                         and self.scales[layer] < self.scales[layer - 1])
             earlier = list(range(layer - 1))
             if self.skip == 'dense' and layer > 0:
                 sources.append(earlier)

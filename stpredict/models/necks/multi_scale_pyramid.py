@@ -18,7 +18,9 @@ def mirror_pyramid_scales(num_layers: int) -> List[int]:
     Returns:
         list[int]: The down-sampling factor of every layer.
     """
-    return [2**min(layer, num_layers - 1 - layer) for layer in range(num_layers)]
+    return [
+        2**min(layer, num_layers - 1 - layer) for layer in range(num_layers)
+    ]
 
 
 @NECKS.register_module()

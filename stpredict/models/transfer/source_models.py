@@ -173,7 +173,8 @@ class SourceModel:
             self.loaded = False
         return self.model
 
-    def load(self, device: Union[str, torch.device] = 'cpu') -> torch.nn.Module:
+    def load(self,
+             device: Union[str, torch.device] = 'cpu') -> torch.nn.Module:
         """Build the source model, load its weights once, move it.
 
         Args:
@@ -292,4 +293,3 @@ __all__ = [
     'find_checkpoint', 'prepare_sources', 'default_work_dir',
     'train_command'
 ]
-

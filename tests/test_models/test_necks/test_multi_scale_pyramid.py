@@ -80,7 +80,8 @@ def test_states_live_at_their_layer_scale():
 
 def test_unet_wiring_memory_and_diagonal_follow_ms_rnn():
     neck = NECKS.build(
-        dict(type='MultiScalePyramid', cell=dict(type='EchoCellForPyramidTest'),
+        dict(type='MultiScalePyramid',
+             cell=dict(type='EchoCellForPyramidTest'),
              in_channels=1, hidden_channels=1, num_layers=6))
     assert neck.skip_sources == [[], [], [], [], [1], [0]]
     torch.manual_seed(0)
