@@ -1,4 +1,5 @@
 """The base class of the datasets of frame sequences."""
+from abc import ABCMeta, abstractmethod
 from typing import Any, Callable, Dict, Sequence, Union
 
 from mmengine.dataset import BaseDataset
@@ -24,7 +25,7 @@ def check_frames_num(value: Any, name: str) -> int:
     return int(value)
 
 
-class BaseSequenceDataset(BaseDataset):
+class BaseSequenceDataset(BaseDataset, metaclass=ABCMeta):
     """A dataset whose samples are windows of ``T_in + T_out`` frames.
 
     Each data info carries ``sequence_idx`` (the index of the window in the
@@ -87,6 +88,7 @@ class BaseSequenceDataset(BaseDataset):
             input_frames_num=self.input_frames,
             output_frames_num=self.output_frames)
 
+    @abstractmethod
     def load_sequence(self, data_info: Dict[str, Any]) -> Dict[str, Any]:
         """Load (or generate) the frames of one data info.
 
@@ -95,11 +97,9 @@ class BaseSequenceDataset(BaseDataset):
 
         Returns:
             dict: At least ``frames`` (uint8, or float32 in ``[0, 1]``,
-            ``[T, H, W, C]``); any other
-            items are added to the results too.
+            ``[T, H, W, C]``); any other items are added to the results
+            too.
         """
-        raise NotImplementedError(
-            f'{type(self).__name__} must implement load_sequence().')
 
     def prepare_data(self, idx: int) -> Any:
         """Load the frames of sample ``idx`` and run the pipeline on them.

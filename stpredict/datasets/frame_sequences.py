@@ -21,6 +21,7 @@ import os.path as osp
 import re
 import struct
 import zipfile
+from abc import abstractmethod
 from typing import (Any, Callable, Dict, Iterable, List, Optional, Sequence,
                     Tuple, Union)
 
@@ -514,17 +515,17 @@ class WindowedSequenceDataset(BaseSequenceDataset):
         """The expected layout and the converter, for error messages."""
         return self.LAYOUT_HELP
 
+    @abstractmethod
     def list_sequences(self) -> List[SequenceRecord]:
         """List the sequences of ``self.split`` (names, no pixels).
 
         Returns:
             list[SequenceRecord]: The sequences, in a fixed order.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def read_frame(self, record: SequenceRecord, index: int) -> np.ndarray:
         """Read frame ``index`` of a sequence as ``[H, W, C]``."""
-        raise NotImplementedError
 
     def frame_label(self, record: SequenceRecord, index: int) -> str:
         """Where frame ``index`` of a sequence comes from (for messages)."""
