@@ -193,3 +193,62 @@ def test_memory_transfer_through_the_runner(tmp_path):
     assert 'train/loss_distill' in logs and 'train/gate_l1_src0' in logs
     log_file = next(work_dir.rglob('*.log')).read_text()
     assert 'transfer gates, whole run' in log_file
+
+
+def load_tool(name):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        name, f'tools/analysis_tools/{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_transfer_gates_tool_averages_the_gates_of_every_step(tmp_path):
+    tool = load_tool('transfer_gates')
+    model = build_tmu(tmp_path).eval()
+    raw = torch.randint(0, 256, (2, 4, 1, 8, 8), dtype=torch.uint8)
+    loader = [dict(inputs=list(raw))]
+    means = tool.average_gates(model, loader)
+    frames = model.data_preprocessor(loader[0])['inputs']
+    with torch.no_grad():
+        _, aux = model.unroll(frames[:, :2], 3)
+    expected = torch.stack([step[1]['transfer_gates'] for step in aux])
+    assert means[(1, 0)] == pytest.approx(expected[:, 0].mean().item())
+    assert set(means) == {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert all(0 < value < 1 for value in means.values())
+
+
+def test_memory_transfer_in_the_multi_scale_pyramid(tmp_path):
+    """Teachers in the same pyramid give each layer memories at its scale."""
+    pyramid = ", scales=[1, 2], skip='none'"
+    srcs = []
+    for index in range(2):
+        config, checkpoint, _ = write_source(tmp_path, f'pyr{index}',
+                                             seed=index)
+        text = open(config).read().replace(
+            "type='SingleScaleStack'", "type='MultiScalePyramid'").replace(
+                'hidden_channels=4)', f'hidden_channels=4{pyramid})')
+        open(config, 'w').write(text)
+        srcs.append(dict(config=config, checkpoint=checkpoint))
+    cfg = student_cfg(dict(type='MemoryTransfer', sources=srcs),
+                      cell='MemoryTransferWrapper',
+                      cell_args=dict(cell=dict(type='SpatioTemporalLSTMCell',
+                                               kernel_size=3)))
+    cfg['neck'].update(type='MultiScalePyramid', scales=[1, 2], skip='none')
+    cfg['neck']['cell'].pop('kernel_size')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    seen = []
+    original = model.neck.forward
+
+    def spy(x, state, layer_context=None):
+        seen.append(layer_context)
+        return original(x, state, layer_context)
+
+    model.neck.forward = spy
+    losses = model(frames_batch(model), mode='loss')
+    assert losses['loss_distill'] > 0
+    # layer 0 at 4x4 (8x8 frames, patch 2), layer 1 at half of it
+    assert seen[0][0]['bank'][0].shape[-1] == 4
+    assert seen[0][1]['bank'][0].shape[-1] == 2
