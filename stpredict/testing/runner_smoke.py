@@ -6,6 +6,7 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from stpredict.utils import register_all_modules
+from stpredict.utils.launch import check_config
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -67,6 +68,10 @@ def train_briefly(config: str,
                   **shrink_kwargs) -> Runner:
     """Train a config for a few iterations through the mmengine Runner.
 
+    The config goes through the checks of ``tools/train.py`` and the same
+    ``Runner.from_cfg(cfg).train()``, in-process, so that tests can inspect
+    the runner afterwards.
+
     Args:
         config (str): Path of the config file.
         work_dir (str): Work directory of the run.
@@ -84,6 +89,7 @@ def train_briefly(config: str,
         Config.fromfile(config), work_dir, iterations, **shrink_kwargs)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    check_config(cfg)  # what tools/train.py checks before building a run
     runner = Runner.from_cfg(cfg)
     runner.train()
     return runner
