@@ -101,15 +101,6 @@ class BaseTransfer(BaseModule):
         """
         return {}
 
-    def exported_state_dict_prefixes(self) -> List[str]:
-        """Keys (prefixes, relative to the student) dropped on export.
-
-        Returns:
-            list[str]: By default this method's own parameters, which a
-            student that runs alone does not need.
-        """
-        return ['transfer.']
-
     @staticmethod
     def training_progress() -> float:
         """The run's progress in ``[0, 1]`` from mmengine's message hub.
@@ -123,8 +114,3 @@ class BaseTransfer(BaseModule):
         if not max_iters:
             return 0.0
         return min(1.0, iteration / max_iters)
-
-    @staticmethod
-    def current_iter() -> int:
-        """The current training iteration (0 outside a run)."""
-        return int(MessageHub.get_current_instance().get_info('iter', 0) or 0)
