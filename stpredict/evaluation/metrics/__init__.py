@@ -7,10 +7,11 @@ from .gdl import GDL
 from .mae import MAE
 from .mse import MSE
 from .psnr import PSNR
+from .reduced_frame_metric import ReducedFrameMetric
 from .ssim import SSIM
 
 __all__ = [
-    'BaseFrameMetric', 'FRAME_BASELINES', 'FRAME_REDUCTION_SUFFIXES', 'MSE',
+    'BaseFrameMetric', 'ReducedFrameMetric', 'FRAME_BASELINES', 'FRAME_REDUCTION_SUFFIXES', 'MSE',
     'MAE', 'PSNR', 'SSIM', 'GDL', 'ContingencyScores', 'CSI', 'HSS', 'POD',
     'FAR', 'BaseBalancedError', 'BMSE', 'BMAE'
 ]

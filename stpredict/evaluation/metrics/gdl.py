@@ -1,16 +1,16 @@
 """Gradient difference (GDL) of the predicted frames."""
 from numbers import Real
-from typing import Dict, Optional, Sequence, Union
+from typing import Optional, Sequence, Union
 
 import torch
 
 from stpredict.registry import METRICS
-from ..functional import frame_gdl, normalize_reductions
-from .base_frame_metric import FRAME_REDUCTION_SUFFIXES, BaseFrameMetric
+from ..functional import frame_gdl
+from .reduced_frame_metric import ReducedFrameMetric
 
 
 @METRICS.register_module()
-class GDL(BaseFrameMetric):
+class GDL(ReducedFrameMetric):
     """Gradient difference of the ``T_out`` predicted frames (Mathieu et al.
     2016), in ``[0, 1]`` units: how far the edges of the prediction are from
     the true ones (blurry predictions score high).
@@ -54,6 +54,7 @@ class GDL(BaseFrameMetric):
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
         super().__init__(
+            reduction=reduction,
             baseline=baseline,
             collect_device=collect_device,
             prefix=prefix,
@@ -63,13 +64,10 @@ class GDL(BaseFrameMetric):
             raise ValueError(
                 f'GDL: alpha must be a positive number, got {alpha!r}.')
         self.alpha = alpha
-        self.reductions = normalize_reductions(reduction)
 
-    def frame_values(self, pred: torch.Tensor,
-                     gt: torch.Tensor) -> Dict[str, torch.Tensor]:
-        """The gradient difference of every frame, for each reduction."""
-        return {
-            f'gdl_{FRAME_REDUCTION_SUFFIXES[reduction]}':
-            frame_gdl(pred, gt, alpha=self.alpha, reduction=reduction)
-            for reduction in self.reductions
-        }
+    key = 'gdl'
+
+    def frame_error(self, pred: torch.Tensor, gt: torch.Tensor,
+                    reduction: str) -> torch.Tensor:
+        """The gradient difference of every frame."""
+        return frame_gdl(pred, gt, alpha=self.alpha, reduction=reduction)

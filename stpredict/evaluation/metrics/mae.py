@@ -1,15 +1,14 @@
 """Mean absolute error of the predicted frames."""
-from typing import Dict, Optional, Sequence, Union
 
 import torch
 
 from stpredict.registry import METRICS
-from ..functional import frame_mae, normalize_reductions
-from .base_frame_metric import FRAME_REDUCTION_SUFFIXES, BaseFrameMetric
+from ..functional import frame_mae
+from .reduced_frame_metric import ReducedFrameMetric
 
 
 @METRICS.register_module()
-class MAE(BaseFrameMetric):
+class MAE(ReducedFrameMetric):
     """Mean absolute error of the ``T_out`` predicted frames, in ``[0, 1]``
     units.
 
@@ -40,24 +39,9 @@ class MAE(BaseFrameMetric):
             across ranks. Defaults to None.
     """
 
-    def __init__(self,
-                 reduction: Union[str, Sequence[str]] = 'frame_sum',
-                 baseline: Optional[str] = None,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None,
-                 collect_dir: Optional[str] = None) -> None:
-        super().__init__(
-            baseline=baseline,
-            collect_device=collect_device,
-            prefix=prefix,
-            collect_dir=collect_dir)
-        self.reductions = normalize_reductions(reduction)
+    key = 'mae'
 
-    def frame_values(self, pred: torch.Tensor,
-                     gt: torch.Tensor) -> Dict[str, torch.Tensor]:
-        """The absolute error of every frame, for each reduction."""
-        return {
-            f'mae_{FRAME_REDUCTION_SUFFIXES[reduction]}':
-            frame_mae(pred, gt, reduction)
-            for reduction in self.reductions
-        }
+    def frame_error(self, pred: torch.Tensor, gt: torch.Tensor,
+                    reduction: str) -> torch.Tensor:
+        """The absolute error of every frame."""
+        return frame_mae(pred, gt, reduction)
