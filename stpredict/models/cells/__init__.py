@@ -8,7 +8,7 @@ from .mau import MAUCell
 from .mim import MIMBlock
 from .modernn import MoDeRNNCell
 from .motionrnn import MotionGRU, MotionMIMBlock
-from .norms import SpatialLayerNorm, build_cell_norm
+from .norms import SpatialLayerNorm, apply_norm, build_cell_norm
 from .preciplstm import PrecipLSTMCell
 from .predrnn import SpatioTemporalLSTMCell
 from .predrnn_v2 import SpatioTemporalLSTMv2Cell
@@ -19,7 +19,7 @@ __all__ = [
     'BaseCell', 'CausalLSTMCell', 'CMSLSTMCell', 'ConvLSTMCell',
     'E3DLSTMCell', 'GradientHighwayUnit', 'MAUCell', 'MIMBlock',
     'MoDeRNNCell', 'MotionGRU', 'MotionMIMBlock', 'SpatialLayerNorm',
-    'build_cell_norm', 'PrecipLSTMCell', 'SpatioTemporalLSTMCell',
+    'build_cell_norm', 'apply_norm', 'PrecipLSTMCell', 'SpatioTemporalLSTMCell',
     'SpatioTemporalLSTMv2Cell', 'MemoryTransferWrapper', 'TMUCell',
     'TrajGRUCell'
 ]

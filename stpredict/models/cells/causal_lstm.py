@@ -7,7 +7,7 @@ import torch.nn as nn
 from stpredict.registry import CELLS
 from .base import BaseCell, CellOutput, States
 from .gradient_highway_unit import GradientHighwayUnit
-from .norms import build_cell_norm
+from .norms import apply_norm, build_cell_norm
 
 
 @CELLS.register_module()
@@ -131,10 +131,6 @@ class CausalLSTMCell(BaseCell):
         self.memory_norm = build_cell_norm(norm, hidden, spatial_size)
         self.output_norm = build_cell_norm(norm, hidden, spatial_size)
 
-    @staticmethod
-    def _normed(norm: Optional[nn.Module], x: torch.Tensor) -> torch.Tensor:
-        return x if norm is None else norm(x)
-
     def forward(self,
                 x: torch.Tensor,
                 states: States,
@@ -154,25 +150,25 @@ class CausalLSTMCell(BaseCell):
             # the causal LSTM reads the highway's output Z_t
             x = z_new = self.ghu(x, states['z'])
 
-        gates = self._normed(self.temporal_norm,
-                             self.temporal_conv(torch.cat([x, h, c], dim=1)))
+        gates = apply_norm(self.temporal_norm,
+                           self.temporal_conv(torch.cat([x, h, c], dim=1)))
         i, f, g = torch.split(gates, hidden, dim=1)
         c_new = torch.sigmoid(f + self.forget_bias) * c + \
             torch.sigmoid(i) * torch.tanh(g)
 
-        gates = self._normed(
+        gates = apply_norm(
             self.spatial_norm,
             self.spatial_conv(torch.cat([x, c_new, memory], dim=1)))
         i_m, f_m, g_m = torch.split(gates, hidden, dim=1)
         m_old = torch.tanh(
-            self._normed(self.memory_norm, self.memory_conv(memory)))
+            apply_norm(self.memory_norm, self.memory_conv(memory)))
         m_new = torch.sigmoid(f_m + self.forget_bias) * m_old + \
             torch.sigmoid(i_m) * torch.tanh(g_m)
 
         o = torch.tanh(
-            self._normed(self.output_norm,
-                         self.output_conv(torch.cat([x, c_new, m_new],
-                                                    dim=1))))
+            apply_norm(self.output_norm,
+                       self.output_conv(torch.cat([x, c_new, m_new],
+                                                  dim=1))))
         h_new = o * torch.tanh(
             self.fusion_conv(torch.cat([c_new, m_new], dim=1)))
         new_states = dict(h=h_new, c=c_new)

@@ -9,11 +9,7 @@ from mmengine.model import BaseModule
 
 from stpredict.registry import CELLS
 from .base import BaseCell, CellOutput, States
-from .norms import build_cell_norm
-
-
-def _normed(norm: Optional[nn.Module], tensor: torch.Tensor) -> torch.Tensor:
-    return tensor if norm is None else norm(tensor)
+from .norms import apply_norm, build_cell_norm
 
 
 class SpatiotemporalExpression(BaseModule):
@@ -130,11 +126,11 @@ class SpatiotemporalExpression(BaseModule):
                 torch.split(qkv, 3 * ch, dim=2), self.scales)
         ]
         context = torch.cat(attended, dim=2).flatten(0, 1)
-        z_h, z_c = _normed(self.norm_fuse,
-                           self.conv_fuse(context)).view(2, batch, ch, height,
-                                                         width)
+        fused = apply_norm(self.norm_fuse, self.conv_fuse(context))
+        z_h, z_c = fused.view(2, batch, ch, height, width)
         z = self.conv_z(torch.cat([z_h, z_c], dim=1))
-        pre = _normed(self.norm_gates, self.conv_gates(torch.cat([h, z], 1)))
+        pre = apply_norm(
+            self.norm_gates, self.conv_gates(torch.cat([h, z], 1)))
         i, g, o = torch.split(pre, ch, dim=1)
         i = torch.sigmoid(i)
         c_new = (1 - i) * c + i * torch.tanh(g)
@@ -256,11 +252,11 @@ class CMSLSTMCell(BaseCell):
         """The CE block: ``X`` and ``H`` gate each other in turn."""
         for round_index in range(1, self.ce_iterations + 1):
             if round_index % 2:
-                x = 2 * torch.sigmoid(_normed(self.norm_q,
-                                              self.conv_q(h))) * x
+                x = 2 * torch.sigmoid(apply_norm(self.norm_q,
+                                                 self.conv_q(h))) * x
             else:
-                h = 2 * torch.sigmoid(_normed(self.norm_r,
-                                              self.conv_r(x))) * h
+                h = 2 * torch.sigmoid(apply_norm(self.norm_r,
+                                                 self.conv_r(x))) * h
         return x, h
 
     def forward(self,
@@ -272,8 +268,8 @@ class CMSLSTMCell(BaseCell):
         h, c = states['h'], states['c']
         self.expression.check_size(*x.shape[-2:])
         x_ce, h_ce = self.context_embedding(x, h)
-        pre = _normed(self.norm_gates,
-                      self.gate_conv(torch.cat([x_ce, h_ce], dim=1)))
+        pre = apply_norm(self.norm_gates,
+                         self.gate_conv(torch.cat([x_ce, h_ce], dim=1)))
         i, f, g, o = torch.split(pre, self.hidden_channels, dim=1)
         c_lstm = torch.sigmoid(f + self.forget_bias) * c + \
             torch.sigmoid(i) * torch.tanh(g)

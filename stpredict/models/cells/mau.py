@@ -7,7 +7,7 @@ import torch.nn as nn
 
 from stpredict.registry import CELLS
 from .base import BaseCell, CellOutput, States
-from .norms import build_cell_norm
+from .norms import apply_norm, build_cell_norm
 
 CELL_MODES = ('normal', 'residual')
 
@@ -129,10 +129,6 @@ class MAUCell(BaseCell):
         self.temporal_norm = build_cell_norm(norm, 3 * hidden, spatial_size)
         self.forget_norm = build_cell_norm(norm, hidden, spatial_size)
 
-    @staticmethod
-    def _normed(norm: Optional[nn.Module], x: torch.Tensor) -> torch.Tensor:
-        return x if norm is None else norm(x)
-
     def state_channels(self, name: str) -> int:
         """Channels of each state (see the class docstring)."""
         if name == 't_history':
@@ -175,18 +171,18 @@ class MAUCell(BaseCell):
 
         spatial, query = torch.split(
             self.spatial_conv(x), [3 * hidden, self.in_channels], dim=1)
-        spatial = self._normed(self.spatial_norm, spatial)
-        query = self._normed(self.query_norm, query)
+        spatial = apply_norm(self.spatial_norm, spatial)
+        query = apply_norm(self.query_norm, query)
 
         # attention module
         alpha = self.attention_weights(query, s_history)
         t_att = (alpha.view(batch, self.tau, 1, 1, 1) * t_history).sum(1)
         u_f = torch.sigmoid(
-            self._normed(self.forget_norm, self.forget_conv(t_prev)))
+            apply_norm(self.forget_norm, self.forget_conv(t_prev)))
         t_ami = u_f * t_prev + (1 - u_f) * t_att
 
         # fusion module
-        temporal = self._normed(self.temporal_norm, self.temporal_conv(t_ami))
+        temporal = apply_norm(self.temporal_norm, self.temporal_conv(t_ami))
         t_u, t_t, t_s = torch.split(temporal, hidden, dim=1)
         s_u, s_t, s_s = torch.split(spatial, hidden, dim=1)
         u_t = torch.sigmoid(t_u)

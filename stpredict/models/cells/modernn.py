@@ -8,7 +8,7 @@ from mmengine.model import BaseModule
 
 from stpredict.registry import CELLS
 from .base import BaseCell, CellOutput, States
-from .norms import build_cell_norm
+from .norms import apply_norm, build_cell_norm
 
 
 class MultiKernelConv2d(BaseModule):
@@ -160,11 +160,6 @@ class MoDeRNNCell(BaseCell):
                                           spatial_size)
         self.forget_bias = forget_bias
 
-    @staticmethod
-    def _normed(norm: Optional[nn.Module],
-                tensor: torch.Tensor) -> torch.Tensor:
-        return tensor if norm is None else norm(tensor)
-
     def detail_context(
             self, x: torch.Tensor,
             h: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -172,10 +167,10 @@ class MoDeRNNCell(BaseCell):
         for round_index in range(1, self.dcb_iterations + 1):
             if round_index % 2:
                 x = 2 * torch.sigmoid(
-                    self._normed(self.norm_h2x, self.conv_h2x(h))) * x
+                    apply_norm(self.norm_h2x, self.conv_h2x(h))) * x
             else:
                 h = 2 * torch.sigmoid(
-                    self._normed(self.norm_x2h, self.conv_x2h(x))) * h
+                    apply_norm(self.norm_x2h, self.conv_x2h(x))) * h
         return x, h
 
     def forward(self,
@@ -186,8 +181,8 @@ class MoDeRNNCell(BaseCell):
         """One step; see :meth:`BaseCell.forward`."""
         h, c = states['h'], states['c']
         x_dp, h_dp = self.detail_context(x, h)
-        pre = self._normed(self.norm_gates,
-                           self.gate_conv(torch.cat([x_dp, h_dp], dim=1)))
+        pre = apply_norm(self.norm_gates,
+                         self.gate_conv(torch.cat([x_dp, h_dp], dim=1)))
         i, f, g, o = torch.split(pre, self.hidden_channels, dim=1)
         c_new = torch.sigmoid(f + self.forget_bias) * c + \
             torch.sigmoid(i) * torch.tanh(g)

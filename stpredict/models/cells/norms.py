@@ -42,6 +42,19 @@ def build_cell_norm(norm: Optional[str], channels: int,
         f'Unknown cell norm {norm!r}; choose one of {NORM_TYPES}.')
 
 
+def apply_norm(norm: Optional[nn.Module], x: torch.Tensor) -> torch.Tensor:
+    """Apply an optional normalisation (a no-op when ``norm`` is None).
+
+    Args:
+        norm (nn.Module, optional): A layer from :func:`build_cell_norm`.
+        x (torch.Tensor): The tensor to normalise.
+
+    Returns:
+        torch.Tensor: ``norm(x)``, or ``x`` unchanged.
+    """
+    return x if norm is None else norm(x)
+
+
 class SpatialLayerNorm(nn.LayerNorm):
     """LayerNorm over ``[C, H, W]`` that names the size it was built for.
 

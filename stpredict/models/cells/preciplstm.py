@@ -10,7 +10,7 @@ from torch.utils import checkpoint as torch_checkpoint
 
 from stpredict.registry import CELLS
 from .base import BaseCell, CellOutput, States
-from .norms import build_cell_norm
+from .norms import apply_norm, build_cell_norm
 
 
 def _check_window(window_size: int, owner: str) -> None:
@@ -397,11 +397,6 @@ class PrecipLSTMCell(BaseCell):
             return self.in_channels
         return self.hidden_channels
 
-    @staticmethod
-    def _normed(norm: Optional[nn.Module],
-                tensor: torch.Tensor) -> torch.Tensor:
-        return tensor if norm is None else norm(tensor)
-
     def _lstm_update(self, pre: torch.Tensor,
                      state: torch.Tensor) -> torch.Tensor:
         """``sigma(f) * state + sigma(i) * tanh(g)`` from ``[i, f, g]``."""
@@ -424,24 +419,24 @@ class PrecipLSTMCell(BaseCell):
         h, c, ms, mt, x_prev = (states[name] for name in self.state_names)
 
         x_att = x + self.conv_attention(self.attention(x))
-        gx = self._normed(self.norm_x, self.conv_x(x_att))
+        gx = apply_norm(self.norm_x, self.conv_x(x_att))
         gx_c, gx_m, gx_s = torch.split(gx, [4 * hid, 3 * hid, 3 * hid], dim=1)
 
         i, f, g, o = torch.split(
-            gx_c + self._normed(self.norm_h, self.conv_h(h)), hid, dim=1)
+            gx_c + apply_norm(self.norm_h, self.conv_h(h)), hid, dim=1)
         c_new = torch.sigmoid(f + self.forget_bias) * c + \
             torch.sigmoid(i) * torch.tanh(g)
         m_new = self._lstm_update(
-            gx_m + self._normed(self.norm_m, self.conv_m(memory)), memory)
+            gx_m + apply_norm(self.norm_m, self.conv_m(memory)), memory)
         ms_new = self._lstm_update(
-            gx_s + self._normed(self.norm_ms, self.conv_ms(ms)), ms)
+            gx_s + apply_norm(self.norm_ms, self.conv_ms(ms)), ms)
         mt_new = self._lstm_update(
-            self._normed(self.norm_dx, self.conv_dx(x - x_prev)) +
-            self._normed(self.norm_mt, self.conv_mt(mt)), mt)
+            apply_norm(self.norm_dx, self.conv_dx(x - x_prev)) +
+            apply_norm(self.norm_mt, self.conv_mt(mt)), mt)
 
         memories = torch.cat([c_new, ms_new, mt_new, m_new], dim=1)
         out_gate = torch.sigmoid(
-            o + self._normed(self.norm_o, self.conv_o(memories)))
+            o + apply_norm(self.norm_o, self.conv_o(memories)))
         h_new = out_gate * torch.tanh(self.conv_last(memories))
         new_states: Dict[str, torch.Tensor] = dict(
             h=h_new, c=c_new, ms=ms_new, mt=mt_new, x_prev=x)

@@ -6,7 +6,7 @@ import torch.nn as nn
 
 from stpredict.registry import CELLS
 from .base import BaseCell, CellOutput, States
-from .norms import build_cell_norm
+from .norms import apply_norm, build_cell_norm
 
 
 class SpatioTemporalStep(NamedTuple):
@@ -127,10 +127,6 @@ class SpatioTemporalLSTMCell(BaseCell):
         self.spatial_norm = build_cell_norm(norm, 3 * hidden, spatial_size)
         self.output_norm = build_cell_norm(norm, hidden, spatial_size)
 
-    @staticmethod
-    def _normed(norm: Optional[nn.Module], x: torch.Tensor) -> torch.Tensor:
-        return x if norm is None else norm(x)
-
     def step(self, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
              m: torch.Tensor) -> SpatioTemporalStep:
         """One step of the equations, with the memory increments.
@@ -146,11 +142,11 @@ class SpatioTemporalLSTMCell(BaseCell):
             ``i * g`` and ``i' * g'``.
         """
         hidden = self.hidden_channels
-        temporal = self._normed(self.temporal_norm,
-                                self.temporal_conv(torch.cat([x, h], dim=1)))
+        temporal = apply_norm(self.temporal_norm,
+                              self.temporal_conv(torch.cat([x, h], dim=1)))
         i, f, g, o_xh = torch.split(temporal, hidden, dim=1)
-        spatial = self._normed(self.spatial_norm,
-                               self.spatial_conv(torch.cat([x, m], dim=1)))
+        spatial = apply_norm(self.spatial_norm,
+                             self.spatial_conv(torch.cat([x, m], dim=1)))
         i_m, f_m, g_m = torch.split(spatial, hidden, dim=1)
 
         delta_c = torch.sigmoid(i) * torch.tanh(g)
@@ -160,7 +156,7 @@ class SpatioTemporalLSTMCell(BaseCell):
 
         memories = torch.cat([c_new, m_new], dim=1)
         o = torch.sigmoid(
-            o_xh + self._normed(self.output_norm, self.output_conv(memories)))
+            o_xh + apply_norm(self.output_norm, self.output_conv(memories)))
         h_new = o * torch.tanh(self.fusion_conv(memories))
         return SpatioTemporalStep(h_new, c_new, m_new, delta_c, delta_m)
 
