@@ -4,48 +4,27 @@
 # train-images-idx3-ubyte.gz).
 dataset_type = 'FlyingDigits'
 
+flying_digits = dict(
+    type=dataset_type,
+    num_digits=2,
+    input_frames=10,
+    output_frames=10,
+    mnist_file=None,
+    pipeline=[dict(type='PackSequenceInputs')])
+loader = dict(batch_size=8, num_workers=2, persistent_workers=True)
+
 train_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        num_digits=2,
-        split='train',
-        input_frames=10,
-        output_frames=10,
-        mnist_file=None,
-        pipeline=[dict(type='PackSequenceInputs')]),
-)
+    dataset=dict(split='train', **flying_digits),
+    **loader)
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        num_digits=2,
-        split='val',
-        input_frames=10,
-        output_frames=10,
-        mnist_file=None,
-        pipeline=[dict(type='PackSequenceInputs')]),
-)
+    dataset=dict(split='val', **flying_digits),
+    **loader)
 test_dataloader = dict(
-    batch_size=8,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        num_digits=2,
-        split='test',
-        input_frames=10,
-        output_frames=10,
-        mnist_file=None,
-        pipeline=[dict(type='PackSequenceInputs')]),
-)
+    dataset=dict(split='test', **flying_digits),
+    **loader)
 
 val_evaluator = [
     dict(type='MSE', reduction=('frame_sum', 'pixel_mean')),
