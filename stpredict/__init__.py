@@ -40,9 +40,12 @@ def _check_versions() -> None:
 
 _check_versions()
 
-# Safe checkpoint loading must be in force before any Runner loads a file.
+# Safe checkpoint loading and atomic writes must be in force before any
+# Runner loads or saves a file.
+from .utils.atomic_io import register_atomic_local_backend  # noqa: E402
 from .utils.checkpoint import register_safe_checkpoint_loader  # noqa: E402
 
 register_safe_checkpoint_loader()
+register_atomic_local_backend()
 
 __all__ = ['__version__', 'version_info']

@@ -11,13 +11,13 @@ import sys
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from stpredict.utils import register_all_modules  # noqa: E402
-from stpredict.utils.launch import (check_checkpoint,  # noqa: E402
-                                    check_config, prepare_launcher,
-                                    shutdown_distributed)
+from stpredict.utils.launch import check_checkpoint  # noqa: E402
+from stpredict.utils.launch import (check_config, load_config,
+                                    prepare_launcher, shutdown_distributed)
 
 
 def parse_args() -> argparse.Namespace:
@@ -54,9 +54,7 @@ def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
     check_checkpoint(args.checkpoint)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -66,23 +64,28 @@ def main() -> None:
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.show_dir:
+        hooks = cfg.get('custom_hooks', [])
+        # keep the config's drawing options (radar colour map, lead times)
+        shown = next((dict(hook) for hook in hooks
+                      if hook.get('type') == 'PredictionVisualizationHook'),
+                     dict(type='PredictionVisualizationHook'))
+        shown.update(num_samples=args.num_show, out_dir=args.show_dir,
+                     draw_val=False)
+        shown.pop('sample_indices', None)
         cfg.custom_hooks = [
-            hook for hook in cfg.get('custom_hooks', [])
+            hook for hook in hooks
             if hook.get('type') != 'PredictionVisualizationHook'
-        ] + [
-            dict(
-                type='PredictionVisualizationHook',
-                num_samples=args.num_show,
-                out_dir=args.show_dir,
-                draw_val=False)
-        ]
+        ] + [shown]
     check_config(cfg, training=False)
     prepare_launcher(cfg)
     runner = Runner.from_cfg(cfg)
     try:
         metrics = runner.test()
-    finally:
-        shutdown_distributed()
+    except BaseException:
+        shutdown_distributed(wait_for_peers=False)
+        raise
+    del runner
+    shutdown_distributed()
     if args.out:
         from stpredict.utils.launch import dump_metrics
         dump_metrics(metrics, args.out)

@@ -1,7 +1,8 @@
 """Train a stpredict model from a config.
 
 Examples:
-    python tools/train.py configs/convlstm/convlstm_2x32_flying2digits-10to10_tiny.py
+    python tools/train.py \
+        configs/convlstm/convlstm_2x32_flying2digits-10to10_tiny.py
     python tools/train.py CONFIG --work-dir work_dirs/run1 --resume
     python tools/train.py CONFIG --resume work_dirs/run1/iter_200.pth
     python tools/train.py CONFIG --cfg-options train_cfg.max_iters=1000
@@ -17,8 +18,10 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from stpredict.utils import register_all_modules  # noqa: E402
-from stpredict.utils.launch import (check_config, prepare_amp,  # noqa: E402
+from stpredict.utils.launch import check_checkpoint  # noqa: E402
+from stpredict.utils.launch import (check_config, load_config, prepare_amp,
                                     prepare_launcher, shutdown_distributed)
+from stpredict.utils.resume import find_resumable_checkpoint  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -74,8 +77,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.amp:
         prepare_amp(cfg)
     if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
+        # the newest *complete* checkpoint, or a fresh start when none
+        cfg.load_from = find_resumable_checkpoint(cfg.work_dir)
+        cfg.resume = cfg.load_from is not None
+        if cfg.load_from is None:
+            print(f'--resume auto: no checkpoint in {cfg.work_dir} yet, '
+                  'training starts from the beginning.')
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
@@ -91,17 +98,20 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     cfg = merge_args(cfg, args)
+    if cfg.get('load_from'):
+        check_checkpoint(cfg.load_from)
     check_config(cfg)
     prepare_launcher(cfg)
     runner = Runner.from_cfg(cfg)
     try:
         runner.train()
-    finally:
-        shutdown_distributed()
+    except BaseException:
+        shutdown_distributed(wait_for_peers=False)
+        raise
+    del runner
+    shutdown_distributed()
 
 
 if __name__ == '__main__':

@@ -5,12 +5,18 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
-        type='CheckpointHook',
+        type='SafeCheckpointHook',
         by_epoch=False,
         interval=5000,
         max_keep_ckpts=3,
         save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # the model runs on the dataset's frames (shapes, transfer memories)
+    preflight=dict(type='PreflightCheckHook'),
+    # stop on a NaN/inf loss before the poisoned weights are saved
+    non_finite_loss=dict(type='NonFiniteLossHook'),
+    # resumed runs draw the same random numbers as unbroken ones
+    random_state=dict(type='RandomStateHook'),
 )
 
 env_cfg = dict(

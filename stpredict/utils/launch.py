@@ -1,13 +1,45 @@
 """Checks and settings that the command-line tools apply before a run."""
+import gc
 import json
 import os
 import os.path as osp
 import warnings
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from mmengine.utils import import_modules_from_strings
+
+
+def load_config(path: str,
+                cfg_options: Optional[Dict[str, Any]] = None) -> Config:
+    """Read a config, apply ``--cfg-options`` and import its plugins.
+
+    mmengine imports ``custom_imports`` only when they are written in the
+    file; here they are imported after the overrides too, so
+    ``--cfg-options custom_imports.imports=[my_plugin]`` works.
+
+    Args:
+        path (str): The config file.
+        cfg_options (dict, optional): Overrides (``--cfg-options``).
+
+    Returns:
+        Config: The merged config.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'Config file "{path}" does not exist. Give the path of a config '
+            'under configs/ (e.g. configs/convlstm/'
+            'convlstm_2x32_flying2digits-10to10_tiny.py), relative to where '
+            'you run the command (run the tools from the repository root).')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+        custom_imports = cfg.get('custom_imports')
+        if custom_imports:
+            import_modules_from_strings(**custom_imports)
+    return cfg
 
 
 def prepare_amp(cfg: Config) -> None:
@@ -103,8 +135,12 @@ def _frames(dataset_cfg: Any) -> Dict[str, int]:
 def check_config(cfg: Config, training: bool = True) -> None:
     """Catch configuration mistakes before a long run starts.
 
-    Checks that the data loaders the run needs are configured and that the
-    dataset windows match the model's ``input_frames``/``output_frames``.
+    Checks that every component ``type`` is registered (with close names
+    for typos), that the data loaders the run needs are configured and that
+    the dataset windows match the model's ``input_frames``/
+    ``output_frames``. (Shapes are checked against the real data by
+    :class:`~stpredict.engine.hooks.PreflightCheckHook` once the model and
+    the dataset are built, before the first iteration.)
 
     Args:
         cfg (Config): The merged config.
@@ -114,6 +150,8 @@ def check_config(cfg: Config, training: bool = True) -> None:
     model = cfg.get('model', None)
     if model is None:
         raise ValueError(f'The config {cfg.filename} has no "model".')
+    from stpredict.utils.registry_check import check_registry_names
+    check_registry_names(cfg)
     needed = ['train_dataloader'] if training else ['test_dataloader']
     if training and cfg.get('val_cfg', None) is not None:
         needed.append('val_dataloader')
@@ -177,12 +215,27 @@ def dump_metrics(metrics: Dict[str, Any], path: str) -> None:
                   indent=2)
 
 
-def shutdown_distributed() -> None:
-    """Destroy the process group, if any, before the interpreter exits.
+def shutdown_distributed(wait_for_peers: bool = True) -> None:
+    """Tear the process group down, if any, before the interpreter exits.
 
     Exiting with a live gloo group can abort a rank at shutdown
     ("terminate called without an active exception") after the work is
-    done, which makes torchrun report a failure.
+    done, which makes torchrun report a failure. A rank that finishes
+    first and closes its connections while a peer still uses them does the
+    same, so on success the ranks first meet at a barrier.
+
+    Args:
+        wait_for_peers (bool): Meet the other ranks at a barrier before
+            destroying the group. Pass False when leaving on an error: the
+            peers may never arrive. Defaults to True.
     """
-    if torch_dist.is_available() and torch_dist.is_initialized():
-        torch_dist.destroy_process_group()
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    # free what still refers to the group (the runner's DDP reducer sits in
+    # reference cycles) while the interpreter is fully alive: freed during
+    # interpreter finalisation, gloo's threads can abort the process
+    gc.collect()
+    if wait_for_peers:
+        torch_dist.barrier()
+    torch_dist.destroy_process_group()
+    gc.collect()

@@ -1,11 +1,20 @@
+from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .prediction_visualization_hook import PredictionVisualizationHook
+from .preflight_check_hook import (PreflightCheckHook, PreflightError,
+                                   preflight_model)
+from .random_state_hook import RandomStateHook
+from .safe_checkpoint_hook import SafeCheckpointHook
 from .scheduled_sampling_hook import (ScheduledSamplingHook,
                                       linear_sampling_eta,
                                       reverse_sampling_etas)
 from .transfer_gate_hook import TransferGateHook, gate_table
 
 __all__ = [
-    'PredictionVisualizationHook', 'ScheduledSamplingHook',
+    'NonFiniteLossError', 'NonFiniteLossHook', 'RandomStateHook',
+    'SafeCheckpointHook', 'PreflightCheckHook', 'PreflightError',
+    'preflight_model',
+    'PredictionVisualizationHook',
+    'ScheduledSamplingHook',
     'linear_sampling_eta', 'reverse_sampling_etas', 'TransferGateHook',
     'gate_table'
 ]

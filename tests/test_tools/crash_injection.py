@@ -1,0 +1,61 @@
+"""Faults for crash tests, loaded into tools/train.py with custom_imports.
+
+Environment variables pick the fault:
+
+- ``STPREDICT_TEST_ITER_SLEEP``: seconds to sleep after each training
+  iteration, so that a test can kill the process at a chosen point;
+- ``STPREDICT_TEST_KILL_DURING_SAVE``: the iteration whose checkpoint save
+  is cut off: half of the file is written, then the process kills itself
+  with SIGKILL, as a power cut or an out-of-memory kill would;
+- ``STPREDICT_TEST_NAN_AT_ITER``: the (1-based) iteration whose loss is NaN.
+"""
+import os
+import signal
+import time
+
+from mmengine.runner.loops import IterBasedTrainLoop
+
+from stpredict.utils import atomic_io
+
+_sleep = float(os.environ.get('STPREDICT_TEST_ITER_SLEEP', 0))
+if _sleep:
+    _original_run_iter = IterBasedTrainLoop.run_iter
+
+    def _run_iter_slowly(self, data_batch):
+        _original_run_iter(self, data_batch)
+        time.sleep(_sleep)
+
+    IterBasedTrainLoop.run_iter = _run_iter_slowly
+
+_kill_at = os.environ.get('STPREDICT_TEST_KILL_DURING_SAVE')
+if _kill_at:
+    _original_put = atomic_io.AtomicLocalBackend.put
+
+    def _put_then_die(self, obj, filepath):
+        if str(filepath).endswith(f'iter_{_kill_at}.pth'):
+            with open(atomic_io.temporary_path(filepath), 'wb') as file:
+                file.write(obj[:len(obj) // 2])
+                file.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        _original_put(self, obj, filepath)
+
+    atomic_io.AtomicLocalBackend.put = _put_then_die
+
+_nan_at = os.environ.get('STPREDICT_TEST_NAN_AT_ITER')
+if _nan_at:
+    from mmengine.logging import MessageHub
+
+    from stpredict.models.predictors import RecurrentPredictor
+
+    _original_loss = RecurrentPredictor.loss
+
+    def _loss_nan_at(self, inputs, data_samples):
+        losses = _original_loss(self, inputs, data_samples)
+        # the runtime-info hook stores the 0-based iteration
+        if MessageHub.get_current_instance().get_info('iter') + 1 == int(
+                _nan_at):
+            losses = {key: value * float('nan')
+                      for key, value in losses.items()}
+        return losses
+
+    RecurrentPredictor.loss = _loss_nan_at
