@@ -34,6 +34,13 @@ def parse_args() -> argparse.Namespace:
         '--out',
         help='dump the metrics (with per-frame curves) to a JSON file')
     parser.add_argument(
+        '--save-predictions',
+        metavar='DIR',
+        help='save the predicted frames of every test sequence to '
+        'DIR/predictions.npy (float32 [N, T_out, C, H, W] in [0, 1], in '
+        'dataset order; DIR/sample_idx.npy holds the dataset index of each '
+        'row)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -76,6 +83,11 @@ def main() -> None:
             hook for hook in hooks
             if hook.get('type') != 'PredictionVisualizationHook'
         ] + [shown]
+    if args.save_predictions:
+        cfg.custom_hooks = [
+            hook for hook in cfg.get('custom_hooks', [])
+            if hook.get('type') != 'PredictionSaverHook'
+        ] + [dict(type='PredictionSaverHook', out_dir=args.save_predictions)]
     check_config(cfg, training=False)
     prepare_launcher(cfg)
     runner = Runner.from_cfg(cfg)

@@ -1,4 +1,5 @@
 from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
+from .prediction_saver_hook import PredictionSaverHook
 from .prediction_visualization_hook import PredictionVisualizationHook
 from .preflight_check_hook import (PreflightCheckHook, PreflightError,
                                    preflight_model)
@@ -13,7 +14,7 @@ __all__ = [
     'NonFiniteLossError', 'NonFiniteLossHook', 'RandomStateHook',
     'SafeCheckpointHook', 'PreflightCheckHook', 'PreflightError',
     'preflight_model',
-    'PredictionVisualizationHook',
+    'PredictionSaverHook', 'PredictionVisualizationHook',
     'ScheduledSamplingHook',
     'linear_sampling_eta', 'reverse_sampling_etas', 'TransferGateHook',
     'gate_table'

@@ -1,0 +1,267 @@
+"""The forecasting API: init_forecaster and forecast."""
+import os.path as osp
+import pathlib
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from stpredict.apis import (forecast, infer_layout, init_forecaster,
+                            model_frame_size, observed_frames)
+from stpredict.utils.checkpoint import UnsafeCheckpointError
+
+REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+TINY_CONFIG = osp.join(
+    REPO_ROOT, 'configs/convlstm/convlstm_2x32_flying2digits-10to10_tiny.py')
+KF_CONFIG = osp.join(
+    REPO_ROOT, 'configs/tmu/kf_convlstm_2x32_flying3digits-10to10_tiny.py')
+SMALL = {'model.neck.hidden_channels': 8}
+
+
+class CreatesFileWhenUnpickled:
+    """Unpickling this object creates a file: a stand-in for any code."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __reduce__(self):
+        return (pathlib.Path.touch, (pathlib.Path(self.path), ))
+
+
+@pytest.fixture(scope='module')
+def tiny(tmp_path_factory):
+    """A checkpoint of the tiny ConvLSTM (8 channels) with random weights
+    whose head is scaled up so that the forecasts are far from constant."""
+    torch.manual_seed(0)
+    with pytest.warns(UserWarning, match='random initial weights'):
+        model = init_forecaster(TINY_CONFIG, cfg_options=SMALL)
+    with torch.no_grad():
+        model.head.weight.mul_(20.0)
+    path = str(tmp_path_factory.mktemp('tiny') / 'tiny.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta=dict(iter=2)), path)
+    return path, model.state_dict()
+
+
+@pytest.fixture(scope='module')
+def model(tiny):
+    return init_forecaster(TINY_CONFIG, tiny[0], cfg_options=SMALL)
+
+
+@pytest.fixture(scope='module')
+def frames():
+    """Two sequences of 20 uint8 gray frames [B, T, H, W] with structure
+    (moving squares on noise)."""
+    rng = np.random.default_rng(0)
+    out = rng.integers(0, 40, size=(2, 20, 64, 64)).astype(np.uint8)
+    for b in range(2):
+        for t in range(20):
+            top = 5 + 2 * t + 7 * b
+            out[b, t, top:top + 12, 10 + t:22 + t] = 230
+    return out
+
+
+def test_init_forecaster_loads_weights_in_eval_mode(tiny, model):
+    _, weights = tiny
+    assert not model.training
+    assert model.cfg.model.neck.hidden_channels == 8
+    assert model_frame_size(model) == (64, 64)  # FlyingDigits' default
+    for key, value in model.state_dict().items():
+        torch.testing.assert_close(value, weights[key], rtol=0, atol=0)
+    assert all(p.device.type == 'cpu' for p in model.parameters())
+
+
+def test_refuses_malicious_checkpoint_and_runs_nothing(tmp_path, tiny):
+    marker = tmp_path / 'pwned'
+    path = tmp_path / 'evil.pth'
+    _, weights = tiny
+    torch.save(
+        dict(state_dict=weights, payload=CreatesFileWhenUnpickled(marker)),
+        path)
+    # the file really is malicious: the unsafe loader runs its code
+    torch.load(path, weights_only=False)
+    assert marker.exists()
+    marker.unlink()
+
+    with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
+        init_forecaster(TINY_CONFIG, str(path), cfg_options=SMALL)
+    assert not marker.exists()
+
+
+def test_missing_files_and_mismatched_weights(tmp_path, tiny):
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        init_forecaster(TINY_CONFIG, str(tmp_path / 'nope.pth'))
+    with pytest.raises(FileNotFoundError, match='Config file'):
+        init_forecaster(str(tmp_path / 'nope.py'), tiny[0])
+    # trained with hidden_channels=8, built with the config's 32
+    with pytest.raises(ValueError, match='of another shape') as info:
+        init_forecaster(TINY_CONFIG, tiny[0])
+    assert 'work dir' in str(info.value)
+
+
+@pytest.mark.parametrize('dtype', ['uint8', 'float32'])
+def test_every_layout_gives_the_same_forecast(model, frames, dtype):
+    batch = frames[:, :10]
+    if dtype == 'float32':
+        batch = batch.astype(np.float32) / np.float32(255)
+    reference = forecast(model, batch)  # BTHW
+    assert reference.shape == (2, 10, 64, 64)
+    assert reference.dtype == np.dtype(dtype)
+    assert reference.std() > (1.0 if dtype == 'uint8' else 0.004)
+    # one sequence runs as a batch of one (float sums differ in the last
+    # bits between batch sizes, so compare like with like)
+    single = forecast(model, batch[:1])[0]
+    cases = {
+        'THW': (batch[0], single),
+        'THWC': (batch[0][..., None], single[..., None]),
+        'TCHW': (batch[0][:, None], single[:, None]),
+        'BTHWC': (batch[..., None], reference[..., None]),
+        'BTCHW': (batch[:, :, None], reference[:, :, None]),
+        'tensor': (torch.from_numpy(batch[0]), single),
+        'list': (list(batch[0]), single),
+    }
+    for name, (given, expected) in cases.items():
+        np.testing.assert_array_equal(forecast(model, given), expected, name)
+    if dtype == 'float32':  # uint8 forecasts are the rounded float ones
+        uint8 = forecast(model, frames[:, :10])
+        np.testing.assert_array_equal(
+            uint8, np.round(reference * 255).astype(np.uint8))
+
+
+def test_forecast_equals_the_model_prediction_in_batches(model, frames):
+    batch = torch.from_numpy(frames[:, :10, None])
+    with torch.no_grad():
+        expected = torch.stack([
+            sample.pred_frames for sample in model.predict(
+                model.data_preprocessor(dict(inputs=batch))['inputs'])
+        ])
+    pred = forecast(model, batch.float() / 255, batch_size=1)
+    np.testing.assert_allclose(pred, expected.numpy(), rtol=0, atol=1e-6)
+
+
+def test_future_frames_are_never_read(model, frames):
+    first = forecast(model, frames[:, :10])
+    # a full window (observed + future): the first T_in frames are used
+    np.testing.assert_array_equal(forecast(model, frames), first)
+    changed = frames.copy()
+    changed[:, 10:] = 255 - changed[:, 10:]
+    np.testing.assert_array_equal(forecast(model, changed), first)
+    # take='last' observes the most recent T_in frames
+    np.testing.assert_array_equal(
+        forecast(model, frames[:, :15], take='last'),
+        forecast(model, frames[:, 5:15]))
+
+
+def test_colour_frames_are_converted(model, frames):
+    gray = frames[0, :10]
+    rgb = np.repeat(gray[..., None], 3, axis=-1)
+    rgba = np.concatenate([rgb, np.full_like(rgb[..., :1], 255)], axis=-1)
+    expected = forecast(model, gray)
+    # the model's one channel comes back on the input's channel axis
+    np.testing.assert_array_equal(forecast(model, rgb), expected[..., None])
+    np.testing.assert_array_equal(
+        forecast(model, rgba.transpose(0, 3, 1, 2)), expected[:, None])
+    observed, layout = observed_frames(model, rgb)
+    assert layout == 'THWC' and tuple(observed.shape) == (1, 10, 1, 64, 64)
+    with pytest.raises(ValueError, match='2 channel'):
+        forecast(model, np.zeros((10, 2, 64, 64), np.uint8), layout='TCHW')
+
+
+@pytest.mark.parametrize('shape,channels,size,t_in,layout', [
+    ((10, 3, 8, 3), 1, (3, 8), 10, 'THWC'),  # the frame size decides
+    ((20, 64, 64, 3), 1, None, 10, 'THWC'),  # not 64 x 3 frames
+    ((10, 3, 64, 64), 1, None, 10, 'TCHW'),  # not 3 frames per sequence
+    ((10, 1, 64, 64), 1, None, 10, 'TCHW'),
+    ((4, 10, 64, 64), 1, None, 10, 'BTHW'),
+    ((8, 4, 64, 64), 1, None, 4, 'BTHW'),  # gray batch, not RGBA frames
+    ((8, 4, 64, 64), 4, None, 4, 'TCHW'),  # the model's 4 channels
+    ((2, 10, 3, 32, 32), 3, None, 10, 'BTCHW'),
+    ((2, 10, 32, 32, 3), 3, None, 10, 'BTHWC'),
+])
+def test_infer_layout(shape, channels, size, t_in, layout):
+    assert infer_layout(shape, channels, size, t_in) == layout
+
+
+def test_clear_errors(model, frames, tmp_path):
+    with pytest.raises(ValueError, match='observes T_in=10') as info:
+        forecast(model, frames[0, :7])
+    assert 'Got 7 frames' in str(info.value)
+    with pytest.raises(ValueError, match='trained on 64x64') as info:
+        forecast(model, frames[0, :10, :32, :48])
+    assert '32x48' in str(info.value)
+    with pytest.raises(ValueError, match=r'lie in \[0, 1\]'):
+        forecast(model, frames[0, :10].astype(np.float32))
+    with pytest.raises(TypeError, match='int64'):
+        forecast(model, frames[0, :10].astype(np.int64))
+    with pytest.raises(FileNotFoundError, match='does not exist'):
+        forecast(model, str(tmp_path / 'missing.npy'))
+    with pytest.raises(ValueError, match='dimensions'):
+        forecast(model, frames[0, 0])
+    with pytest.raises(ValueError, match='could be any of'):
+        infer_layout((2, 10, 3, 8, 3), channels=1)
+    image = tmp_path / 'one.png'
+    cv2.imwrite(str(image), frames[0, 0])
+    with pytest.raises(ValueError, match='single image'):
+        forecast(model, str(image))
+
+
+def test_paths_npy_and_image_folder(model, frames, tmp_path):
+    np.save(tmp_path / 'seq.npy', frames)
+    np.testing.assert_array_equal(
+        forecast(model, tmp_path / 'seq.npy'), forecast(model, frames))
+    folder = tmp_path / 'frames'
+    folder.mkdir()
+    for t in range(12):  # 2 < 10 by number, not by text
+        cv2.imwrite(str(folder / f'f{t}.png'), frames[0, t])
+    np.testing.assert_array_equal(
+        forecast(model, str(folder)),
+        forecast(model, frames[0, :10, ..., None]))
+    np.testing.assert_array_equal(
+        forecast(model, str(folder), take='last'),
+        forecast(model, frames[0, 2:12, ..., None]))
+    few = tmp_path / 'few'
+    few.mkdir()
+    for t in range(3):
+        cv2.imwrite(str(few / f'{t}.png'), frames[0, t])
+    with pytest.raises(ValueError, match='holds 3 frame images') as info:
+        forecast(model, str(few))
+    assert 'T_in=10' in str(info.value)
+    empty = tmp_path / 'empty'
+    empty.mkdir()
+    with pytest.raises(ValueError, match='no frame images'):
+        forecast(model, str(empty))
+
+
+def _transfer_checkpoint(tmp_path, weights, progress):
+    state = dict(weights)
+    state['transfer.progress'] = torch.tensor(progress)
+    state['transfer.transforms.0.0.weight'] = torch.zeros(8, 8, 1, 1)
+    path = str(tmp_path / f'kf_{progress}.pth')
+    torch.save(dict(state_dict=state), path)
+    return path
+
+
+def test_transfer_is_dropped_unless_the_student_needs_it(tmp_path, tiny,
+                                                         frames):
+    _, weights = tiny
+    done = init_forecaster(KF_CONFIG, _transfer_checkpoint(
+        tmp_path, weights, 1.0), cfg_options=SMALL)
+    assert done.transfer is None and 'transfer' not in done.cfg.model
+    plain = init_forecaster(TINY_CONFIG, tiny[0], cfg_options=SMALL)
+    np.testing.assert_array_equal(
+        forecast(done, frames[:, :10]), forecast(plain, frames[:, :10]))
+    # knowledge flow before the end of its curriculum still needs teachers
+    with pytest.raises(ValueError, match='keep_transfer=True'):
+        init_forecaster(KF_CONFIG, _transfer_checkpoint(
+            tmp_path, weights, 0.2), cfg_options=SMALL)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')
+def test_forecast_on_gpu(tiny, model, frames):  # pragma: no cover
+    gpu = init_forecaster(TINY_CONFIG, tiny[0], 'cuda', cfg_options=SMALL)
+    assert next(gpu.parameters()).is_cuda
+    np.testing.assert_allclose(
+        forecast(gpu, frames[:, :10] / np.float32(255), batch_size=1),
+        forecast(model, frames[:, :10] / np.float32(255)),
+        rtol=0,
+        atol=1e-4)
