@@ -1,3 +1,13 @@
+from .colormaps import (RADAR_BACKGROUND, RADAR_COLORS, RADAR_DBZ_LEVELS,
+                        RadarColormap, build_colormap, choose_colormap,
+                        dbz_to_rgb)
 from .frame_grid import frames_to_rgb, prediction_grid, sequence_grid
+from .metric_curves import (collect_curves, curves_figure_size,
+                            plot_metric_curves)
 
-__all__ = ['frames_to_rgb', 'prediction_grid', 'sequence_grid']
+__all__ = [
+    'frames_to_rgb', 'prediction_grid', 'sequence_grid', 'RADAR_BACKGROUND',
+    'RADAR_COLORS', 'RADAR_DBZ_LEVELS', 'RadarColormap', 'build_colormap',
+    'choose_colormap', 'dbz_to_rgb', 'collect_curves', 'curves_figure_size',
+    'plot_metric_curves'
+]

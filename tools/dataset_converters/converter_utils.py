@@ -1,4 +1,5 @@
-"""Helpers shared by the dataset converters (OpenCV and numpy only)."""
+"""Helpers shared by the dataset converters (OpenCV and numpy; mmengine or
+tqdm for the progress bar when installed)."""
 import os
 import os.path as osp
 import re
@@ -20,8 +21,10 @@ def natural_key(text: str) -> list:
 
 def progress(items: Iterable[T], total: Optional[int] = None,
              desc: str = '') -> Iterator[T]:
-    """Iterate with a progress bar: tqdm when installed, else lines such as
-    ``kth: 12/599`` printed about every 5 %."""
+    """Iterate with a progress bar over the ``total`` items: tqdm when it is
+    installed, else mmengine's ``ProgressBar`` (``[>>>   ] 12/599, 3.1
+    task/s, elapsed: 4s, ETA: 190s``), else lines such as ``kth: 12/599``
+    printed about every 5 %."""
     try:
         from tqdm import tqdm
     except ImportError:
@@ -32,6 +35,21 @@ def progress(items: Iterable[T], total: Optional[int] = None,
     if total is None:
         items = list(items)
         total = len(items)
+    try:
+        from mmengine.utils import ProgressBar
+    except ImportError:
+        ProgressBar = None
+    if ProgressBar is not None and total > 0:
+        print(f'{desc}: {total} item(s)', flush=True)
+        bar = ProgressBar(total)
+        try:
+            for item in items:
+                yield item
+                bar.update()
+        finally:
+            sys.stdout.write('\n')
+            sys.stdout.flush()
+        return
     step = max(1, total // 20)
     for index, item in enumerate(items, 1):
         yield item
