@@ -133,14 +133,26 @@ def load_mnist_images(path: str) -> np.ndarray:
 
     Raises:
         FileNotFoundError: When the file does not exist.
+        OSError: When the path is a directory or cannot be read.
         ValueError: When the file is not a complete idx3 image file (wrong
             magic number, truncated, corrupt gzip stream).
     """
+    if osp.isdir(path):
+        raise IsADirectoryError(
+            f'MNIST image file "{path}" is a directory; pass the idx3 file, '
+            'or use find_mnist_file / MNISTDigits.from_file, which search a '
+            f'directory. {MNIST_HELP}')
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'MNIST image file "{path}" not found. {MNIST_HELP}')
-    with open(path, 'rb') as file:
-        raw = file.read()
+    try:
+        with open(path, 'rb') as file:
+            raw = file.read()
+    except OSError as error:
+        raise OSError(
+            error.errno, f'MNIST image file "{path}" cannot be read '
+            f'({error.strerror}; check its permissions). {MNIST_HELP}',
+            path) from error
     if raw[:2] == b'\x1f\x8b':
         try:
             raw = gzip.decompress(raw)

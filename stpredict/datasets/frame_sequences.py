@@ -37,6 +37,8 @@ SPLITS = ('train', 'val', 'test')
 
 _DIGITS = re.compile(r'(\d+)')
 _NUMBERED = re.compile(r'^(.*?)(\d+)(\D*)$')
+#: The first bytes of every ``.npy`` file.
+NPY_MAGIC = b'\x93NUMPY'
 
 
 def natural_sort_key(text: str) -> List[Union[int, str]]:
@@ -203,6 +205,106 @@ def list_subdirs(directory: str) -> List[str]:
     return sorted(names, key=natural_sort_key)
 
 
+def check_data_file(path: str, what: str = 'File',
+                    help_text: str = '') -> None:
+    """Fail with a clear message unless ``path`` is a readable, non-empty file.
+
+    Args:
+        path (str): The file.
+        what (str): How to call the file in the message (``'Frame file'``,
+            ``'Moving MNIST file'``). Defaults to ``'File'``.
+        help_text (str): Appended to the message (the expected layout and
+            the converter that makes the file).
+
+    Raises:
+        IsADirectoryError: When ``path`` is a directory.
+        FileNotFoundError: When nothing exists at ``path``.
+        PermissionError: When the file cannot be read (no read permission).
+        ValueError: When the file is empty (0 bytes).
+    """
+    if osp.isdir(path):
+        raise IsADirectoryError(
+            f'{what} "{path}" is a directory, but a file is expected. '
+            f'{help_text}'.strip())
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{what} "{path}" not found. {help_text}'
+                                .strip())
+    if not os.access(path, os.R_OK):
+        raise PermissionError(
+            f'{what} "{path}" cannot be read: no read permission (fix it '
+            f'with chmod +r, or run as its owner). {help_text}'.strip())
+    if osp.getsize(path) == 0:
+        raise ValueError(
+            f'{what} "{path}" is empty (0 bytes), e.g. an interrupted '
+            f'download or conversion: make it again. {help_text}'.strip())
+
+
+def _npy_problem(path: str, error: Exception) -> str:
+    """Why a ``.npy`` file that starts with the signature cannot be mapped."""
+    text = str(error)
+    if 'object' in text.lower() or 'pickle' in text.lower():
+        return ('it holds Python objects (dtype object), which are never '
+                'loaded since unpickling can run code; save a numeric '
+                'array, e.g. np.save(path, array.astype(np.uint8))')
+    try:
+        with open(path, 'rb') as file:
+            version = np.lib.format.read_magic(file)
+            if version == (1, 0):
+                header = np.lib.format.read_array_header_1_0(file)
+            else:
+                header = np.lib.format.read_array_header_2_0(file)
+            offset = file.tell()
+    except (ValueError, OSError, EOFError):
+        return ('it is truncated or corrupt: its header cannot be read '
+                f'({text})')
+    shape, _, dtype = header
+    expected = offset + int(np.prod(shape)) * dtype.itemsize
+    size = osp.getsize(path)
+    if size < expected:
+        return (f'it is truncated: its header announces a {dtype} array of '
+                f'shape {tuple(shape)} ({expected} bytes with the header) but '
+                f'the file has {size} bytes; write it again')
+    return text
+
+
+def load_npy(path: str, what: str = 'File', help_text: str = '') -> np.ndarray:
+    """Memory-map a ``.npy`` file, with clear errors for damaged files.
+
+    Never unpickles: a file of Python objects is refused.
+
+    Args:
+        path (str): The ``.npy`` file.
+        what (str): How to call the file in messages. Defaults to
+            ``'File'``.
+        help_text (str): Appended to error messages.
+
+    Returns:
+        np.ndarray: The array, memory-mapped read-only.
+
+    Raises:
+        OSError: When the file is missing, a directory or not readable (see
+            :func:`check_data_file`).
+        ValueError: When the file is empty, not a ``.npy`` file, truncated
+            or holds Python objects; the message names the file.
+    """
+    check_data_file(path, what, help_text)
+    with open(path, 'rb') as file:
+        magic = file.read(len(NPY_MAGIC))
+    if magic != NPY_MAGIC:
+        raise ValueError(
+            f'{what} "{path}" is not a readable .npy file: it does not start '
+            'with the .npy signature (corrupt, or another format under a '
+            '.npy name); save arrays with np.save. '
+            f'{help_text}'.strip())
+    try:
+        array = np.load(path, mmap_mode='r', allow_pickle=False)
+    except (ValueError, OSError, EOFError) as error:
+        raise ValueError(
+            f'{what} "{path}" is not a readable .npy file '
+            f'({_npy_problem(path, error)}). {help_text}'.strip()) from error
+    return array
+
+
 def read_image(path: str, color: str, help_text: str = '') -> np.ndarray:
     """Read one frame image as uint8 ``[H, W, C]``.
 
@@ -215,18 +317,26 @@ def read_image(path: str, color: str, help_text: str = '') -> np.ndarray:
 
     Returns:
         np.ndarray: The frame.
+
+    Raises:
+        OSError: When the file is missing, a directory or not readable.
+        ValueError: When the file is empty, not a decodable image, or not
+            8-bit (16-bit and float images are refused, not rescaled).
     """
+    check_data_file(path, 'Frame file', help_text)
     flag = cv2.IMREAD_GRAYSCALE if color == 'gray' else cv2.IMREAD_COLOR
-    image = cv2.imread(path, flag) if osp.isfile(path) else None
+    image = cv2.imread(path, flag | cv2.IMREAD_ANYDEPTH)
     if image is None:
-        state = 'is missing' if not osp.exists(path) else \
-            'cannot be read as an image (corrupt or not an image)'
-        error = FileNotFoundError if not osp.exists(path) else ValueError
-        raise error(f'Frame file "{path}" {state}. {help_text}'.strip())
+        raise ValueError(
+            f'Frame file "{path}" cannot be read as an image (corrupt, cut, '
+            f'or not an image). {help_text}'.strip())
     if image.dtype != np.uint8:
         raise ValueError(
             f'Frame file "{path}" has {image.dtype} pixels, but 8-bit images '
-            f'are expected. {help_text}'.strip())
+            'are expected: convert the frames to 8 bits (e.g. ffmpeg '
+            '-pix_fmt gray or rgb24; for radar data, '
+            'tools/dataset_converters/radar_echo.py --value-range LOW HIGH). '
+            f'{help_text}'.strip())
     if color == 'gray':
         return image[..., None]
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
@@ -235,14 +345,7 @@ def read_image(path: str, color: str, help_text: str = '') -> np.ndarray:
 def read_npy_frame(path: str, help_text: str = '') -> np.ndarray:
     """Read one frame stored as a uint8 ``.npy`` array ``[H, W]`` or
     ``[H, W, 1]``; returns ``[H, W, 1]``."""
-    try:
-        frame = np.load(path, mmap_mode='r')
-    except FileNotFoundError:
-        raise FileNotFoundError(
-            f'Frame file "{path}" is missing. {help_text}'.strip()) from None
-    except (ValueError, OSError, EOFError) as error:
-        raise ValueError(f'Frame file "{path}" is not a readable .npy file '
-                         f'({error}). {help_text}'.strip()) from error
+    frame = load_npy(path, 'Frame file', help_text)
     if frame.ndim == 3 and frame.shape[-1] == 1:
         frame = frame[..., 0]
     if frame.ndim != 2 or frame.dtype != np.uint8:
@@ -367,10 +470,8 @@ def open_array(path: str, key: Optional[str] = None,
     Returns:
         np.ndarray: The array (often a read-only memory map).
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'File "{path}" not found. {help_text}'
-                                .strip())
     if path.lower().endswith('.npz'):
+        check_data_file(path, 'File', help_text)
         try:
             with zipfile.ZipFile(path) as archive:
                 members = [name[:-4] for name in archive.namelist()
@@ -398,11 +499,7 @@ def open_array(path: str, key: Optional[str] = None,
                 f'Array "{key}" of "{path}" cannot be read ({error}). '
                 f'{help_text}'.strip()) from error
         return array
-    try:
-        array = np.load(path, mmap_mode='r', allow_pickle=False)
-    except (ValueError, OSError, EOFError) as error:
-        raise ValueError(f'File "{path}" is not a readable .npy file '
-                         f'({error}). {help_text}'.strip()) from error
+    array = load_npy(path, 'File', help_text)
     if not isinstance(array, np.ndarray):
         raise ValueError(f'File "{path}" does not hold a single array. '
                          f'{help_text}'.strip())
@@ -560,14 +657,18 @@ class WindowedSequenceDataset(BaseSequenceDataset):
                 info.update(record.meta)
                 data_list.append(info)
         if not data_list:
-            longest = max(record.length for record in self.sequences)
+            longest = max(self.sequences, key=lambda record: record.length)
+            first = (self.frame_label(longest, 0)
+                     if longest.length else longest.name)
             raise ValueError(
                 f'{name}: none of the {len(self.sequences)} sequence(s) of '
                 f'the split {self.split!r} is long enough for one window: a '
                 f'window of {self.input_frames} + {self.output_frames} frames '
                 f'taken every {self.interval} frame(s) spans '
                 f'{self.window_span} frames, but the longest sequence has '
-                f'{longest}. Lower input_frames/output_frames/interval.')
+                f'{longest.length} (its first frame: "{first}"). Lower '
+                'input_frames/output_frames/interval, or add frames. '
+                f'{self.layout_help()}'.strip())
         return data_list
 
     def load_sequence(self, data_info: Dict[str, Any]) -> Dict[str, Any]:

@@ -6,6 +6,7 @@ import numpy as np
 
 from stpredict.registry import DATASETS
 from .base_sequence_dataset import BaseSequenceDataset
+from .frame_sequences import load_npy
 
 MOVING_MNIST_HELP = (
     'Expected layout: data/moving_mnist/mnist_test_seq.npy (data_root='
@@ -96,15 +97,7 @@ class MovingMNIST(BaseSequenceDataset):
     def _open_array(self) -> np.ndarray:
         """Memory-map the file and check its layout."""
         path = self.data_file
-        if not osp.isfile(path):
-            raise FileNotFoundError(
-                f'Moving MNIST file "{path}" not found. {MOVING_MNIST_HELP}')
-        try:
-            array = np.load(path, mmap_mode='r')
-        except (ValueError, OSError, EOFError) as error:
-            raise ValueError(
-                f'Moving MNIST file "{path}" is not a readable .npy file '
-                f'({error}). {MOVING_MNIST_HELP}') from error
+        array = load_npy(path, 'Moving MNIST file', MOVING_MNIST_HELP)
         if not isinstance(array, np.ndarray):
             raise ValueError(
                 f'Moving MNIST file "{path}" holds a {type(array).__name__}, '

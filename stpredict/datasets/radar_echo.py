@@ -7,7 +7,8 @@ import numpy as np
 from stpredict.registry import DATASETS
 from .frame_sequences import (IMAGE_EXTENSIONS, FrameFiles, SequenceRecord,
                               WindowedSequenceDataset, carve_split, list_files,
-                              list_subdirs, read_image, read_npy_frame)
+                              list_subdirs, load_npy, read_image,
+                              read_npy_frame)
 
 RADAR_HELP = (
     'Expected layout: <data_root>/<split folder>/ (default train/, val/, '
@@ -30,11 +31,7 @@ def _read_any_frame(path: str) -> np.ndarray:
 
 
 def _peek_npy(path: str) -> np.ndarray:
-    try:
-        return np.load(path, mmap_mode='r', allow_pickle=False)
-    except (ValueError, OSError, EOFError) as error:
-        raise ValueError(f'Radar file "{path}" is not a readable .npy file '
-                         f'({error}). {RADAR_HELP}') from error
+    return load_npy(path, 'Radar file', RADAR_HELP)
 
 
 def _array_frames(array: np.ndarray) -> np.ndarray:

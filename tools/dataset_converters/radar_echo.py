@@ -82,9 +82,18 @@ def to_uint8(frame: np.ndarray, value_range, label: str) -> np.ndarray:
     return np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
 
 
+def load_npy(path: str, mmap_mode=None) -> np.ndarray:
+    """``np.load`` (never unpickling) whose errors name the file."""
+    try:
+        return np.load(path, mmap_mode=mmap_mode, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as error:
+        raise RuntimeError(f'cannot read "{path}" as a .npy array '
+                           f'({error}).') from error
+
+
 def read_frame(path: str) -> np.ndarray:
     if path.lower().endswith('.npy'):
-        frame = np.load(path, allow_pickle=False)
+        frame = load_npy(path)
         if frame.ndim == 3 and frame.shape[-1] == 1:
             frame = frame[..., 0]
         if frame.ndim != 2:
@@ -108,8 +117,11 @@ def sequence_jobs(source: str):
     jobs = []
     if frames:
         arrays = [n for n in frames if n.lower().endswith('.npy')]
-        whole = [n for n in arrays if np.load(
-            osp.join(source, n), mmap_mode='r').ndim >= 3]
+        try:
+            whole = [n for n in arrays if load_npy(
+                osp.join(source, n), mmap_mode='r').ndim >= 3]
+        except RuntimeError as error:
+            raise SystemExit(str(error)) from error
         if whole and len(whole) == len(frames):
             for name in whole:
                 jobs.append((osp.splitext(name)[0], 'array',
@@ -155,14 +167,14 @@ def main(argv=None) -> int:
             continue
         try:
             if kind == 'array':
-                array = np.load(paths[0], mmap_mode='r', allow_pickle=False)
+                array = load_npy(paths[0], mmap_mode='r')
                 if array.ndim == 4 and array.shape[-1] == 1:
                     array = array[..., 0]
                 elif array.ndim == 4 and array.shape[1] == 1:
                     array = array[:, 0]
                 if array.ndim != 3:
-                    raise RuntimeError(f'shape {array.shape} is not '
-                                       '[T, H, W].')
+                    raise RuntimeError(f'"{paths[0]}" has shape '
+                                       f'{array.shape}, not [T, H, W].')
                 frames = [(f'{paths[0]} [frame {t}]', array[t])
                           for t in range(array.shape[0])]
             else:
