@@ -29,4 +29,14 @@ if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$REQ_HASH" ]; then
     } > "$LOG" 2>&1 || { tail -n 30 "$LOG"; echo "[setup] installation failed, see $LOG"; exit 1; }
     echo "$REQ_HASH" > "$STAMP"
 fi
+# the example plugin (projects/example_plugin): editable, offline (no build
+# isolation: the venv's setuptools builds it); checked apart from the stamp
+PLUGIN_LOG="$VENV/pip-install-plugin.log"
+if ! python -m pip show -q stpredict-example-plugin > /dev/null 2>&1; then
+    echo "[setup] installing the example plugin projects/example_plugin (log: $PLUGIN_LOG)"
+    {
+        python -m pip install --no-build-isolation -e "$REPO_ROOT/projects/example_plugin" ||
+        python -m pip install -e "$REPO_ROOT/projects/example_plugin"
+    } > "$PLUGIN_LOG" 2>&1 || { tail -n 30 "$PLUGIN_LOG"; echo "[setup] installation of the example plugin failed, see $PLUGIN_LOG"; exit 1; }
+fi
 python -c "import stpredict, torch, mmengine, mmcv; print(f'[setup] stpredict {stpredict.__version__}, torch {torch.__version__}, mmengine {mmengine.__version__}, mmcv {mmcv.__version__}')"
