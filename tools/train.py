@@ -47,7 +47,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
-        help='scale the learning rate with the total batch size')
+        help='scale the learning rate with the total batch size (base: '
+        'auto_scale_lr.base_batch_size, by default the config\'s batch size '
+        'on one device)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -91,7 +93,13 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_dataloader = None
         cfg.val_evaluator = None
     if args.auto_scale_lr:
-        cfg.setdefault('auto_scale_lr', {})['enable'] = True
+        scaling = dict(cfg.get('auto_scale_lr') or {})
+        scaling['enable'] = True
+        # the configs' learning rates are tuned for their batch size on one
+        # device; N devices (or processes) then scale the rate by N
+        scaling.setdefault('base_batch_size',
+                           cfg.train_dataloader.batch_size)
+        cfg.auto_scale_lr = scaling
     return cfg
 
 

@@ -95,8 +95,10 @@ def prepare_launcher(cfg: Config) -> None:
         raise RuntimeError(
             f'--launcher pytorch needs the environment variables {missing} '
             'that torchrun sets. Start with tools/dist_train.sh CONFIG N.')
-    env_cfg = cfg.setdefault('env_cfg', {})
-    env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
+    # (Config.setdefault stores a copy of a new dict: assign explicitly)
+    env_cfg = dict(cfg.get('env_cfg') or {})
+    env_cfg['dist_cfg'] = dict(env_cfg.get('dist_cfg') or {}, backend='gloo')
+    cfg.env_cfg = env_cfg
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
     wrapper = cfg.get('model_wrapper_cfg') or dict(

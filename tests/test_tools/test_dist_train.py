@@ -10,7 +10,8 @@ from stpredict.utils.checkpoint import safe_torch_load
 def test_two_cpu_processes(tmp_path):
     work_dir = str(tmp_path)
     _, log = run_tool('bash', 'tools/dist_train.sh', TINY_CONFIG, '2',
-                      '--work-dir', work_dir, '--cfg-options',
+                      '--work-dir', work_dir, '--auto-scale-lr',
+                      '--cfg-options',
                       'train_cfg.max_iters=2', *FAST_OPTIONS,
                       env=dict(PORT='29517'))
     if torch.cuda.is_available():  # pragma: no cover - GPU machines
@@ -18,6 +19,8 @@ def test_two_cpu_processes(tmp_path):
     assert "backend='gloo'" in log or 'backend="gloo"' in log
     assert 'Iter(train) [2/2]' in log
     assert 'mse_per_frame:' in log
+    # --auto-scale-lr: 2 processes x batch 2 vs the config's batch 2
+    assert 'lr: 2.0000e-03' in log
     checkpoint = safe_torch_load(osp.join(work_dir, 'iter_2.pth'))
     assert checkpoint['meta']['iter'] == 2
     # the DDP wrapper is not part of the saved weights
