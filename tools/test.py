@@ -17,7 +17,8 @@ from mmengine.runner import Runner  # noqa: E402
 from stpredict.utils import register_all_modules  # noqa: E402
 from stpredict.utils.launch import check_checkpoint  # noqa: E402
 from stpredict.utils.launch import (check_config, load_config,
-                                    prepare_launcher, shutdown_distributed)
+                                    prepare_launcher, shutdown_distributed,
+                                    visualization_hook_cfg)
 
 
 def parse_args() -> argparse.Namespace:
@@ -71,16 +72,16 @@ def main() -> None:
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.show_dir:
-        hooks = cfg.get('custom_hooks', [])
         # keep the config's drawing options (radar colour map, lead times)
-        shown = next((dict(hook) for hook in hooks
-                      if hook.get('type') == 'PredictionVisualizationHook'),
-                     dict(type='PredictionVisualizationHook'))
+        shown = dict(
+            visualization_hook_cfg(cfg)
+            or dict(type='PredictionVisualizationHook'))
         shown.update(num_samples=args.num_show, out_dir=args.show_dir,
                      draw_val=False)
         shown.pop('sample_indices', None)
+        # (check_config drops default_hooks.visualization for this one)
         cfg.custom_hooks = [
-            hook for hook in hooks
+            hook for hook in cfg.get('custom_hooks', [])
             if hook.get('type') != 'PredictionVisualizationHook'
         ] + [shown]
     if args.save_predictions:

@@ -13,6 +13,9 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # the model runs on the dataset's frames (shapes, transfer memories)
     preflight=dict(type='PreflightCheckHook'),
+    # pictures of fixed samples and per-frame metric curves at validation
+    # and test (default_hooks.visualization=None switches them off)
+    visualization=dict(type='PredictionVisualizationHook'),
     # stop on a NaN/inf loss before the poisoned weights are saved
     non_finite_loss=dict(type='NonFiniteLossHook'),
     # resumed runs draw the same random numbers as unbroken ones

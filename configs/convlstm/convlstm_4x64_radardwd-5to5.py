@@ -16,13 +16,9 @@ model = dict(
     data_preprocessor=dict(type='SequenceDataPreprocessor', patch_size=4))
 
 default_hooks = dict(
-    checkpoint=dict(save_best='mse_per_frame', rule='less'))
-custom_hooks = [
-    # the schedule's scheduled sampling (eta 0 after 50k iterations)
-    dict(type='ScheduledSamplingHook', schedule='linear', end_iter=50000),
+    checkpoint=dict(save_best='mse_per_frame', rule='less'),
     # forecast pictures in the radar palette (dBZ from the dataset's
     # value_transform) and metric curves against lead time (one frame every
     # 30 minutes)
-    dict(type='PredictionVisualizationHook', cmap='radar', lead_time_step=30,
-         lead_time_unit='min'),
-]
+    visualization=dict(cmap='radar', lead_time_step=30,
+                       lead_time_unit='min'))

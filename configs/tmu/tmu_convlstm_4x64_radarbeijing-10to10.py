@@ -31,6 +31,6 @@ model = dict(
 custom_hooks = [
     dict(type='ScheduledSamplingHook', schedule='linear', end_iter=50000),
     dict(type='TransferGateHook', interval=5000),
-    dict(type='PredictionVisualizationHook', cmap='radar', lead_time_step=6,
-         lead_time_unit='min'),
 ]
+default_hooks = dict(
+    visualization=dict(cmap='radar', lead_time_step=6, lead_time_unit='min'))

@@ -134,6 +134,56 @@ def _frames(dataset_cfg: Any) -> Dict[str, int]:
     }
 
 
+#: The default hooks mmengine itself knows; only these can be switched off
+#: by setting them to None in ``default_hooks``.
+MMENGINE_DEFAULT_HOOKS = ('runtime_info', 'timer', 'sampler_seed', 'logger',
+                          'param_scheduler', 'checkpoint')
+
+
+def visualization_hook_cfg(cfg: Config) -> Optional[dict]:
+    """The config's ``PredictionVisualizationHook`` settings, if any.
+
+    It is ``default_hooks.visualization`` in stpredict's configs; a hook of
+    that type in ``custom_hooks`` takes precedence.
+
+    Args:
+        cfg (Config): The config.
+
+    Returns:
+        dict | None: The hook's config dict.
+    """
+    for hook in cfg.get('custom_hooks', None) or []:
+        if hook.get('type') == 'PredictionVisualizationHook':
+            return hook
+    hook = (cfg.get('default_hooks', None) or {}).get('visualization')
+    return hook if isinstance(hook, dict) else None
+
+
+def normalize_hooks(cfg: Config) -> None:
+    """Resolve two conveniences of the hook settings, in place.
+
+    - ``default_hooks.NAME=None`` switches off a default hook that stpredict
+      adds (e.g. ``visualization``); mmengine only accepts None for its
+      own default hooks.
+    - A ``PredictionVisualizationHook`` in ``custom_hooks`` replaces
+      ``default_hooks.visualization`` instead of drawing everything twice.
+
+    Args:
+        cfg (Config): The config.
+    """
+    default_hooks = cfg.get('default_hooks', None)
+    if not default_hooks:
+        return
+    custom = [hook.get('type') for hook in cfg.get('custom_hooks', None) or []]
+    for name in list(default_hooks):
+        hook = default_hooks[name]
+        if hook is None and name not in MMENGINE_DEFAULT_HOOKS:
+            del default_hooks[name]
+        elif isinstance(hook, dict) and hook.get('type') in custom and \
+                name not in MMENGINE_DEFAULT_HOOKS:
+            del default_hooks[name]
+
+
 def check_config(cfg: Config, training: bool = True) -> None:
     """Catch configuration mistakes before a long run starts.
 
@@ -152,6 +202,7 @@ def check_config(cfg: Config, training: bool = True) -> None:
     model = cfg.get('model', None)
     if model is None:
         raise ValueError(f'The config {cfg.filename} has no "model".')
+    normalize_hooks(cfg)
     from stpredict.utils.registry_check import check_registry_names
     check_registry_names(cfg)
     needed = ['train_dataloader'] if training else ['test_dataloader']

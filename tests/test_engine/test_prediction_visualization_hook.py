@@ -191,7 +191,7 @@ def radar_run(tmp_path_factory):
     work_dir = str(tmp_path_factory.mktemp('vis_radar'))
     options = {
         'model.neck.hidden_channels': 8,
-        'custom_hooks.1.num_samples': 1,
+        'default_hooks.visualization.num_samples': 1,
     }
     for loader in ('train', 'val', 'test'):
         prefix = f'{loader}_dataloader.dataset.'

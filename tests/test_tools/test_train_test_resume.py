@@ -1,4 +1,5 @@
 """Full runs of tools/train.py and tools/test.py on the tiny config."""
+import glob
 import json
 import os.path as osp
 
@@ -29,6 +30,14 @@ def test_training_saves_checkpoints(trained):
     for name in ('iter_4.pth', 'iter_6.pth', 'last_checkpoint'):
         assert osp.exists(osp.join(work_dir, name)), name
     assert first['meta']['iter'] == 4
+    # the default visualisation hook drew every validation: fixed samples
+    # and the metric curves
+    pictures = {
+        osp.basename(p) for p in glob.glob(
+            osp.join(work_dir, '*', 'vis_data', 'vis_image', '*.png'))
+    }
+    assert {'val_0_4.png', 'val_3_4.png', 'val_metric_curves_4.png',
+            'val_metric_curves_6.png'} <= pictures
     assert any(k.startswith('neck.cells.0') for k in first['state_dict'])
 
 

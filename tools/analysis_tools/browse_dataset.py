@@ -73,14 +73,12 @@ def visualization_hook(cfg: Config, cmap=None):
     """A PredictionVisualizationHook with the colour settings of the
     config's (if any), ``cmap`` overriding its colour map."""
     from stpredict.engine.hooks import PredictionVisualizationHook
-    settings = {}
-    for hook in cfg.get('custom_hooks', None) or []:
-        if hook.get('type') == 'PredictionVisualizationHook':
-            settings = {
-                key: hook[key]
-                for key in ('cmap', 'pixel_to_value', 'zr_relation')
-                if key in hook
-            }
+    from stpredict.utils.launch import visualization_hook_cfg
+    hook = visualization_hook_cfg(cfg) or {}
+    settings = {
+        key: hook[key]
+        for key in ('cmap', 'pixel_to_value', 'zr_relation') if key in hook
+    }
     if cmap is not None:
         settings['cmap'] = cmap
     return PredictionVisualizationHook(**settings)
