@@ -8,7 +8,7 @@
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck disable=SC1091
-source "$REPO_ROOT/tools/setup_env.sh"
+source "$REPO_ROOT/tools/setup_env.sh" ""  # no extras (not this script's arguments)
 cd "$REPO_ROOT"
 WORK_DIR="${1:-work_dirs/quickstart}"
 shift || true
