@@ -1,6 +1,5 @@
 """The forecasting API: init_forecaster and forecast."""
 import os.path as osp
-import pathlib
 
 import cv2
 import numpy as np
@@ -9,6 +8,7 @@ import torch
 
 from stpredict.apis import (forecast, infer_layout, init_forecaster,
                             model_frame_size, observed_frames)
+from stpredict.testing import write_malicious_checkpoint
 from stpredict.utils.checkpoint import UnsafeCheckpointError
 
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -17,16 +17,6 @@ TINY_CONFIG = osp.join(
 KF_CONFIG = osp.join(
     REPO_ROOT, 'configs/tmu/kf_convlstm_2x32_flying3digits-10to10_tiny.py')
 SMALL = {'model.neck.hidden_channels': 8}
-
-
-class CreatesFileWhenUnpickled:
-    """Unpickling this object creates a file: a stand-in for any code."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (pathlib.Path.touch, (pathlib.Path(self.path), ))
 
 
 @pytest.fixture(scope='module')
@@ -75,13 +65,7 @@ def test_refuses_malicious_checkpoint_and_runs_nothing(tmp_path, tiny):
     marker = tmp_path / 'pwned'
     path = tmp_path / 'evil.pth'
     _, weights = tiny
-    torch.save(
-        dict(state_dict=weights, payload=CreatesFileWhenUnpickled(marker)),
-        path)
-    # the file really is malicious: the unsafe loader runs its code
-    torch.load(path, weights_only=False)
-    assert marker.exists()
-    marker.unlink()
+    write_malicious_checkpoint(path, marker, state_dict=weights)
 
     with pytest.raises(UnsafeCheckpointError, match='evil.pth'):
         init_forecaster(TINY_CONFIG, str(path), cfg_options=SMALL)

@@ -8,36 +8,21 @@ converter, ``tools/infer.py`` (the forecasting API has its own test in
 error, and the marker must never appear.
 """
 import os.path as osp
-import pathlib
 import shutil
 
 import numpy as np
 import pytest
-import torch
 from tool_runner import FAST_OPTIONS, PYTHON, TINY_CONFIG, run_tool
 
-
-class CreatesFileWhenUnpickled:
-    """Unpickling this object creates a file: a stand-in for any code."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (pathlib.Path.touch, (pathlib.Path(self.path), ))
+from stpredict.testing import write_malicious_checkpoint
 
 
 @pytest.fixture
 def evil(tmp_path):
     marker = tmp_path / 'pwned'
     path = tmp_path / 'evil.pth'
-    torch.save(
-        dict(meta=dict(iter=5, epoch=0), state_dict={},
-             payload=CreatesFileWhenUnpickled(str(marker))), path)
-    # the file really is malicious: an unsafe load runs its code
-    torch.load(path, weights_only=False)
-    assert marker.exists()
-    marker.unlink()
+    write_malicious_checkpoint(path, marker, meta=dict(iter=5, epoch=0),
+                               state_dict={})
     return path, marker
 
 

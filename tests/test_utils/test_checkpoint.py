@@ -1,5 +1,4 @@
 import os
-import pathlib
 from collections import OrderedDict
 
 import numpy as np
@@ -8,19 +7,10 @@ import torch
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint, load_checkpoint
 
+from stpredict.testing import write_malicious_checkpoint
 from stpredict.utils.checkpoint import (CheckpointError, UnsafeCheckpointError,
                                         is_safe_loader_registered,
                                         safe_torch_load)
-
-
-class CreatesFileWhenUnpickled:
-    """Unpickling this object creates a file: a stand-in for any code."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __reduce__(self):
-        return (pathlib.Path.touch, (pathlib.Path(self.path), ))
 
 
 def mmengine_like_checkpoint():
@@ -54,12 +44,7 @@ def test_mmengine_objects_load(tmp_path):
 def test_malicious_checkpoint_is_refused_and_runs_nothing(tmp_path):
     marker = tmp_path / 'pwned'
     path = tmp_path / 'evil.pth'
-    torch.save(dict(state_dict={}, payload=CreatesFileWhenUnpickled(marker)),
-               path)
-    # the file really is malicious: the unsafe loader runs its code
-    torch.load(path, weights_only=False)
-    assert marker.exists()
-    marker.unlink()
+    write_malicious_checkpoint(path, marker, state_dict={})
 
     for load in (safe_torch_load, _load_checkpoint,
                  lambda p: load_checkpoint(torch.nn.Linear(1, 1), p)):
