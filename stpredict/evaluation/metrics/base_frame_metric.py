@@ -16,6 +16,13 @@ FRAME_REDUCTION_SUFFIXES = {
 }
 
 
+def _sort_key(sample_idx: Any, position: int) -> tuple:
+    """Order sequences by ``sample_idx`` (arrival order if it is absent)."""
+    if sample_idx is None:
+        return (1, position)
+    return (0, int(sample_idx))
+
+
 class BaseFrameMetric(BaseMetric):
     """Base class of the metrics that give one value per predicted frame.
 
@@ -36,6 +43,10 @@ class BaseFrameMetric(BaseMetric):
       repeats the last observed frame (``input_frames[-1]``) for all
       ``T_out`` frames is scored as well, under ``<name>_copy_last`` and
       ``<name>_copy_last_curve``. A useful model beats it.
+    - **Per sequence** (``per_sequence=True``): ``<name>_per_sequence`` is
+      also reported, the mean over frames of every sequence, ordered by
+      ``sample_idx`` (for paired comparisons of two models on the same test
+      sequences, see :func:`stpredict.utils.statistics.paired_bootstrap`).
     - **DDP**: ``process`` stores in ``self.results`` one small entry per
       sequence (a float64 array of ``T_out`` values per name); mmengine
       gathers them from all ranks before :meth:`compute_metrics`.
@@ -59,6 +70,7 @@ class BaseFrameMetric(BaseMetric):
 
     def __init__(self,
                  baseline: Optional[str] = None,
+                 per_sequence: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
@@ -71,6 +83,7 @@ class BaseFrameMetric(BaseMetric):
                 f'{type(self).__name__}: baseline must be None or one of '
                 f'{FRAME_BASELINES}, got {baseline!r}.')
         self.baseline = baseline
+        self.per_sequence = bool(per_sequence)
 
     @abstractmethod
     def frame_values(self, pred: torch.Tensor,
@@ -163,6 +176,14 @@ class BaseFrameMetric(BaseMetric):
             curve = values.mean(axis=0)
             metrics[name] = float(curve.mean())
             metrics[f'{name}_curve'] = [float(value) for value in curve]
+            if self.per_sequence:
+                order = sorted(
+                    range(len(results)),
+                    key=lambda index: _sort_key(results[index]['sample_idx'],
+                                                index))
+                metrics[f'{name}_per_sequence'] = [
+                    float(values[index].mean()) for index in order
+                ]
         return metrics
 
     def _get_frames(self, data_sample: dict, key: str) -> torch.Tensor:

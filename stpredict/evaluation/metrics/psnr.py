@@ -27,6 +27,8 @@ class PSNR(BaseFrameMetric):
         data_range (float): The range of the frame values, 1.0 for frames in
             ``[0, 1]``. Defaults to 1.0.
         baseline (str, optional): None or ``'copy_last'``. Defaults to None.
+        per_sequence (bool): Also report the per-sequence means
+            (see :class:`BaseFrameMetric`). Defaults to False.
         collect_device (str): Device used to collect the results across ranks.
             Defaults to ``'cpu'``.
         prefix (str, optional): Prefix of the reported keys. Defaults to None.
@@ -37,11 +39,13 @@ class PSNR(BaseFrameMetric):
     def __init__(self,
                  data_range: float = 1.0,
                  baseline: Optional[str] = None,
+                 per_sequence: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
         super().__init__(
             baseline=baseline,
+            per_sequence=per_sequence,
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)

@@ -20,6 +20,8 @@ class ReducedFrameMetric(BaseFrameMetric):
         reduction (str | Sequence[str]): ``'frame_sum'``, ``'pixel_mean'`` or
             both as a tuple. Defaults to ``'frame_sum'``.
         baseline (str, optional): None or ``'copy_last'``. Defaults to None.
+        per_sequence (bool): Also report the per-sequence means
+            (see :class:`BaseFrameMetric`). Defaults to False.
         collect_device (str): Device used to collect the results across ranks.
             Defaults to ``'cpu'``.
         prefix (str, optional): Prefix of the reported keys. Defaults to None.
@@ -32,11 +34,13 @@ class ReducedFrameMetric(BaseFrameMetric):
     def __init__(self,
                  reduction: Union[str, Sequence[str]] = 'frame_sum',
                  baseline: Optional[str] = None,
+                 per_sequence: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
         super().__init__(
             baseline=baseline,
+            per_sequence=per_sequence,
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)

@@ -37,6 +37,8 @@ class SSIM(BaseFrameMetric):
         k1 (float): Constant of the luminance term. Defaults to 0.01.
         k2 (float): Constant of the contrast-structure term. Defaults to 0.03.
         baseline (str, optional): None or ``'copy_last'``. Defaults to None.
+        per_sequence (bool): Also report the per-sequence means
+            (see :class:`BaseFrameMetric`). Defaults to False.
         collect_device (str): Device used to collect the results across ranks.
             Defaults to ``'cpu'``.
         prefix (str, optional): Prefix of the reported keys. Defaults to None.
@@ -51,11 +53,13 @@ class SSIM(BaseFrameMetric):
                  k1: float = 0.01,
                  k2: float = 0.03,
                  baseline: Optional[str] = None,
+                 per_sequence: bool = False,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
         super().__init__(
             baseline=baseline,
+            per_sequence=per_sequence,
             collect_device=collect_device,
             prefix=prefix,
             collect_dir=collect_dir)
