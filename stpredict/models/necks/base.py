@@ -53,10 +53,13 @@ class BaseRecurrentNeck(BaseModule):
         skip (str): Skip wiring, only between layers of different scales:
             ``'none'``; ``'unet'`` (MS-RNN: a layer whose input is
             up-sampled also receives the output of the latest earlier layer
-            at its scale); ``'unet3+'`` (such a layer receives the outputs of
-            all earlier layers, resampled); ``'dense'`` (fully connected:
-            every layer receives all earlier layers' outputs, resampled).
-            Defaults to ``'none'``.
+            at its scale); ``'unet3+'`` (MS-RNN Table 10, after UNet 3+'s
+            full-scale skips, see :meth:`unet3plus_sources`: each decoder
+            layer receives the outputs of every encoder layer at its scale
+            or finer, down-sampled, and of every earlier decoder layer,
+            up-sampled; needs scales that go down and then up);
+            ``'dense'`` (fully connected: every layer receives all earlier
+            layers' outputs, resampled). Defaults to ``'none'``.
         downsample (str): ``'max'`` or ``'avg'`` pooling. Defaults to
             ``'max'``.
         upsample (str): ``'bilinear'`` (``align_corners=False``) or
@@ -139,6 +142,8 @@ class BaseRecurrentNeck(BaseModule):
 
     def _skip_sources(self) -> List[List[int]]:
         """For every layer, the earlier layers whose outputs are added."""
+        if self.skip == 'unet3+':
+            return self.unet3plus_sources(self.scales)
         sources: List[List[int]] = []
         for layer in range(self.num_layers):
             upsampled = (layer > 0
@@ -146,14 +151,65 @@ class BaseRecurrentNeck(BaseModule):
             earlier = list(range(layer - 1))
             if self.skip == 'dense' and layer > 0:
                 sources.append(earlier)
-            elif self.skip == 'unet3+' and upsampled:
-                sources.append(earlier)
             elif self.skip == 'unet' and upsampled:
                 same = [j for j in earlier
                         if self.scales[j] == self.scales[layer]]
                 sources.append(same[-1:])
             else:
                 sources.append([])
+        return sources
+
+    @staticmethod
+    def unet3plus_sources(scales: Sequence[int]) -> List[List[int]]:
+        """Skip sources of MS-RNN's UNet 3+ variant for a pyramid.
+
+        The layers up to the last one at the coarsest scale form the encoder
+        (that last one, the bottom, is also the first decoder layer); the
+        bottom and the layers after it form the decoder. A decoder layer
+        ``l`` adds, besides the output of layer ``l-1``, the outputs of
+
+        - every encoder layer at ``l``'s scale or finer (max pooled down),
+        - every earlier decoder layer (bilinearly up-sampled).
+
+        For 6 layers at ``[1, 2, 4, 4, 2, 1]`` this is MS-RNN's wiring:
+        layer 3 reads ``pool_4(y0) + pool_2(y1) + y2``, layer 4
+        ``up_2(y3) + y1 + pool_2(y0)`` and layer 5
+        ``up_2(y4) + y0 + up_4(y3)``; layers 1 and 2 have no skips.
+
+        Args:
+            scales (Sequence[int]): Down-sampling factor of every layer.
+
+        Returns:
+            list[list[int]]: For every layer, the layers whose outputs are
+            added to its input (the layer below is not listed).
+
+        Raises:
+            ValueError: If the scales do not go down (coarser) to one level
+                and then back up, e.g. ``[1, 2, 4, 4, 2, 1]``.
+        """
+        scales = list(scales)
+        peak = max(scales)
+        first = scales.index(peak)
+        bottom = len(scales) - 1 - scales[::-1].index(peak)
+        down, up = scales[:first + 1], scales[bottom:]
+        going_down = all(a <= b for a, b in zip(down, down[1:]))
+        going_up = all(a >= b for a, b in zip(up, up[1:]))
+        flat = all(s == peak for s in scales[first:bottom + 1])
+        if not (going_down and going_up and flat) or peak == min(scales):
+            raise ValueError(
+                "skip='unet3+' needs a pyramid whose scales go down to one "
+                'coarsest level and then back up, e.g. [1, 2, 4, 4, 2, 1] '
+                f'(mirror_pyramid_scales), got {scales}. Use another skip '
+                'or such scales.')
+        sources: List[List[int]] = []
+        for layer, scale in enumerate(scales):
+            if layer < bottom:
+                sources.append([])
+                continue
+            encoder = [j for j in range(min(layer - 1, bottom))
+                       if scales[j] <= scale]
+            decoder = list(range(bottom, layer - 1))
+            sources.append(encoder + decoder)
         return sources
 
     def _check_skip_channels(self) -> None:
@@ -320,12 +376,15 @@ class BaseRecurrentNeck(BaseModule):
             x (torch.Tensor): The neck's input at this step.
             state (dict): The state from :meth:`init_state` or the previous
                 step.
-            layer_context (Sequence[dict | None], optional): Per-layer extra
-                inputs from a transfer method: ``'bank'`` (a list of source
-                memories, passed to cells with ``uses_memory_bank``) and
-                ``'output_residual'`` (a tensor added to the layer's output
-                before it goes up, e.g. knowledge flowing from teachers; the
-                layer's recurrent states are not changed). Defaults to None.
+            layer_context (Sequence[LayerContext | None], optional):
+                Per-layer extra inputs from a transfer method
+                (:class:`~stpredict.models.transfer.LayerContext`): ``bank``
+                (a list of source memories, passed to cells with
+                ``uses_memory_bank``), ``output_scale`` and
+                ``output_residual`` (the layer's output becomes
+                ``output_scale * output + output_residual`` before it goes
+                up, e.g. knowledge flowing from teachers; the layer's
+                recurrent states are not changed). Defaults to None.
 
         Returns:
             tuple: ``(output, new_state, aux)`` where ``aux`` is the list of
@@ -348,16 +407,19 @@ class BaseRecurrentNeck(BaseModule):
                 below = self.cells[layer - 1]
                 kwargs['diagonal'] = self.diagonal_to_layer(
                     prev_layers[layer - 1][below.output_state], layer)
-            if cell.uses_memory_bank and context:
-                kwargs['bank'] = context.get('bank')
+            if cell.uses_memory_bank and context is not None:
+                kwargs['bank'] = context.bank
             states, new_memory, cell_aux = cell(layer_x, prev_layers[layer],
                                                 **kwargs)
             if cell.uses_memory:
                 memory, memory_layer = new_memory, layer
             new_layers.append(states)
             output = states[cell.output_state]
-            if context and context.get('output_residual') is not None:
-                output = output + context['output_residual']
+            if context is not None:
+                if context.output_scale is not None:
+                    output = context.output_scale * output
+                if context.output_residual is not None:
+                    output = output + context.output_residual
             outputs.append(output)
             aux.append(cell_aux)
         return self.output(outputs), dict(

@@ -24,6 +24,25 @@ class EchoCell(BaseCell):
 CELLS.register_module('EchoCellForPyramidTest', module=EchoCell, force=True)
 
 
+class AffineCell(BaseCell):
+    """h = gain * x + offset with hand-set numbers: a layer's output differs
+    from its input, so a wiring that adds inputs instead of outputs fails.
+    """
+    state_names = ('h', )
+
+    def __init__(self, in_channels, hidden_channels, gain=1.0, offset=0.0,
+                 **kwargs):
+        super().__init__(in_channels, hidden_channels, **kwargs)
+        self.gain, self.offset = gain, offset
+
+    def forward(self, x, states, memory=None, diagonal=None):
+        return dict(h=self.gain * x + self.offset), memory, dict(x=x)
+
+
+CELLS.register_module('AffineCellForPyramidTest', module=AffineCell,
+                      force=True)
+
+
 def conv_neck(neck_type, **kwargs):
     cfg = dict(type=neck_type, cell=dict(type='ConvLSTMCell', kernel_size=3),
                in_channels=3, hidden_channels=4, num_layers=6)
@@ -120,7 +139,7 @@ def test_skip_variants():
         return conv_neck('MultiScalePyramid', skip=skip).skip_sources
 
     assert sources('none') == [[]] * 6
-    assert sources('unet3+') == [[], [], [], [], [0, 1, 2], [0, 1, 2, 3]]
+    assert sources('unet3+') == [[], [], [], [0, 1], [0, 1], [0, 3]]
     assert sources('dense') == [[], [], [0], [0, 1], [0, 1, 2],
                                 [0, 1, 2, 3]]
     neck = conv_neck('MultiScalePyramid', skip='dense')
@@ -142,3 +161,60 @@ def test_bad_settings():
     with pytest.raises(ValueError, match='skips need equal channels'):
         conv_neck('MultiScalePyramid', hidden_channels=[4, 8, 8, 8, 8, 4])
     assert isinstance(conv_neck('MultiScalePyramid'), MultiScalePyramid)
+
+
+def test_unet3plus_wiring_follows_ms_rnn_table_10():
+    gains = [2.0, -1.0, 0.5, 3.0, -2.0, 1.5]
+    offsets = [0.1, 0.2, -0.3, 0.4, 0.5, -0.6]
+    neck = NECKS.build(
+        dict(type='MultiScalePyramid',
+             cell=[dict(type='AffineCellForPyramidTest', gain=g, offset=o)
+                   for g, o in zip(gains, offsets)],
+             in_channels=1, hidden_channels=1, num_layers=6,
+             skip='unet3+'))
+    torch.manual_seed(0)
+    x = torch.rand(2, 1, 16, 16)
+    out, _, aux = neck(x, neck.init_state(x))
+
+    def pool(t, k):
+        return F.max_pool2d(t, k)
+
+    def up(t, k):
+        return F.interpolate(t, scale_factor=k, mode='bilinear',
+                             align_corners=False)
+
+    # the expected input and output of every layer, computed by hand
+    inputs, y = [x], [gains[0] * x + offsets[0]]
+
+    def layer(inp):
+        inputs.append(inp)
+        y.append(gains[len(y)] * inp + offsets[len(y)])
+
+    layer(pool(y[0], 2))
+    layer(pool(y[1], 2))
+    layer(pool(y[0], 4) + pool(y[1], 2) + y[2])
+    layer(up(y[3], 2) + y[1] + pool(y[0], 2))
+    layer(up(y[4], 2) + y[0] + up(y[3], 4))
+    assert [i.shape[-1] for i in inputs] == [16, 8, 4, 4, 8, 16]
+    for index, (got, expected) in enumerate(zip(aux, inputs)):
+        torch.testing.assert_close(got['x'], expected, msg=f'layer {index}')
+    torch.testing.assert_close(out, y[5])  # the head reads y5
+
+
+def test_unet3plus_other_depths_and_bad_scales():
+    def sources(num_layers, scales=None):
+        return NECKS.build(
+            dict(type='MultiScalePyramid',
+                 cell=dict(type='EchoCellForPyramidTest'), in_channels=1,
+                 hidden_channels=1, num_layers=num_layers, scales=scales,
+                 skip='unet3+')).skip_sources
+
+    # 5 layers [1, 2, 4, 2, 1]: the bottom layer 2 starts the decoder
+    assert sources(5) == [[], [], [0], [0, 1], [0, 2]]
+    assert sources(4) == [[], [], [0], [0]]
+    assert sources(3) == [[], [], [0]]
+    assert sources(8, [1, 2, 4, 8, 8, 4, 2, 1]) == [
+        [], [], [], [], [0, 1, 2], [0, 1, 2], [0, 1, 4], [0, 4, 5]]
+    for scales in ([1] * 6, [1, 2, 1, 2, 1, 1], [1, 4, 2, 4, 2, 1]):
+        with pytest.raises(ValueError, match='go down to one coarsest'):
+            sources(6, scales)
