@@ -239,6 +239,8 @@ def test_parameters_at_the_msrnn_setting():
     cells = model.neck.cells
     per_cell = [sum(p.numel() for p in cell.parameters()) for cell in cells]
     assert all(isinstance(cell, MIMBlock) for cell in cells[1:])
+    # the MS-RNN code's layer-0 ST-LSTM adds no constant forget bias
+    assert cells[0].forget_bias == 0
     assert per_cell[1:] == [1_151_936] * 5
     assert count == 6_358_465
     # the authors' count: 6 identical MIM cells + stem (128) + head (65)

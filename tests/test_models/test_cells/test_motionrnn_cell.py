@@ -273,6 +273,8 @@ def test_parameters_at_the_msrnn_setting():
         sum(p.numel() for p in cell.motion.parameters()) for cell in cells[1:]
     ]
     assert motion == [49_003] * 5
+    # the MS-RNN code's layer-0 ST-LSTM adds no constant forget bias
+    assert cells[0].forget_bias == 0
     assert count == 6_358_465 + 5 * 49_003 == 6_603_480
     authors = 7_361_473 + 6 * 33_179
     assert abs(authors - 7.56e6) / 7.56e6 < 0.001
