@@ -30,9 +30,9 @@ class ZooEntry(NamedTuple):
 CELL_ZOO: List[ZooEntry] = [
     ZooEntry('convlstm', 'ConvLSTM', 1.77, (137.7, 60.3), (5.50, 3.86)),
     ZooEntry('trajgru', 'TrajGRU', 2.11),
-    ZooEntry('predrnn', 'PredRNN', 3.59, (279.7, 122.3), (10.44, 6.13)),
-    ZooEntry('predrnnpp', 'PredRNN++', 5.61, (378.7, 163.3), (15.20, 8.18)),
-    ZooEntry('mim', 'MIM', 7.36, (571.7, 250.4), (19.69, 10.09)),
+    ZooEntry('predrnn', 'PredRNN', 3.59, (279.3, 122.3), (10.44, 6.13)),
+    ZooEntry('predrnnpp', 'PredRNN++', 5.61, (378.7, 163.7), (15.20, 8.18)),
+    ZooEntry('mim', 'MIM', 7.36, (571.9, 250.4), (19.69, 10.09)),
     ZooEntry('motionrnn', 'MotionRNN', 7.56, (584.3, 255.9),
              (20.65, 10.48)),
     ZooEntry('predrnn_v2', 'PredRNN-V2', 3.60, (283.1, 124.0),
