@@ -15,7 +15,6 @@ model = dict(
             peephole=True,
             distiller_norm='group',
             hidden_from='transferred')),
-    aux_loss_weights=dict(loss_distill=0.1),
     transfer=dict(
         type='MemoryTransfer',
         sources=[

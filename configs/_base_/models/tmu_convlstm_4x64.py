@@ -12,7 +12,8 @@
 #
 # The cells add `loss_distill` (Eq. 4, per-step sum over C, H, W averaged over
 # the batch, like the per-frame-sum frame loss) only when a transfer method
-# feeds them the teachers' memories; beta = 0.1 weights it (Eq. 6). Without
+# feeds them the teachers' memories; MemoryTransfer's beta (0.1, the one
+# place that sets it) weights it (Eq. 6). Without
 # teachers (test time, or training from scratch) the model runs as is.
 model = dict(
     type='RecurrentPredictor',
@@ -35,5 +36,4 @@ model = dict(
         hidden_channels=64),
     head=dict(type='Conv2d', kernel_size=1, bias=False),
     loss=dict(type='FrameLoss', error='l2', reduction='frame_sum'),
-    aux_loss_weights=dict(loss_distill=0.1),
 )

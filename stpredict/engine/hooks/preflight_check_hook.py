@@ -53,9 +53,10 @@ def preflight_model(model: torch.nn.Module, frame_shape: Sequence[int],
     try:
         with torch.no_grad():
             patched = model.data_preprocessor.patch(frames)
-            check_shapes = getattr(model.transfer, 'check_shapes', None)
-            if check_shapes is not None:
-                check_shapes(model, patched)
+            if model.transfer is not None:
+                # load the teachers (logging each checkpoint and its sha256)
+                # and check the shapes they exchange with the student
+                model.transfer.setup(model, patched)
             model.unroll(patched, num_steps=1)
     except (ValueError, RuntimeError) as error:
         raise PreflightError(

@@ -114,6 +114,42 @@ class MemoryDistiller(nn.Module):
         return [norm(part) for norm, part in zip(self.norms, parts)]
 
 
+def init_transfer_parts(bias: torch.Tensor, distiller: MemoryDistiller,
+                        gate_bias: float, distiller_scale: float) -> None:
+    """Start the transfer gates and distillers where the memory stays bounded.
+
+    Eq. 5 counts ``C~`` once plus ``(1 - a^m)`` times per source, and adds
+    the distilled memories, which the LayerNorm of Eq. 3 gives unit variance
+    whatever the size of ``C~``. With the usual initialisation (``a^m`` about
+    0.5, unit-scale ``Ĉ^m``) the memory of an untrained model is amplified
+    about ``1 + M / 2`` times per step and filled with unit noise, so
+    ``tanh`` saturates. A positive transfer-gate bias (``a^m`` near 1: ``C~``
+    counted about once) and a small initial affine scale of the distiller
+    norm (``Ĉ^m`` small) keep it near a ConvLSTM's at the start; training
+    moves both freely. ``gate_bias=0, distiller_scale=1`` is the plain
+    initialisation of the paper's equations.
+
+    Args:
+        bias (torch.Tensor): The transfer gates' bias (``M * C`` values).
+        distiller (MemoryDistiller): The distillers.
+        gate_bias (float): Initial value of ``b_m`` in Eq. 5.
+        distiller_scale (float): Initial affine weight of the distiller norms
+            (or, without a norm, the factor on the 1x1 convolution).
+    """
+    with torch.no_grad():
+        bias.fill_(gate_bias)
+        if distiller_scale == 1.0:
+            return
+        scaled = False
+        for norm in distiller.norms:
+            weight = getattr(norm, 'weight', None)
+            if isinstance(weight, torch.Tensor):
+                weight.fill_(distiller_scale)
+                scaled = True
+        if not scaled:
+            distiller.conv.weight.mul_(distiller_scale)
+
+
 def check_bank(owner: str, bank: Sequence[torch.Tensor], c_tilde: torch.Tensor,
                num_sources: int) -> None:
     """Refuse a memory bank that does not fit the target's memory.
@@ -288,6 +324,12 @@ class TMUCell(ConvLSTMCell):
             None, ``'group'`` or ``'layer'``. Defaults to None (paper).
         forget_bias (float): Constant added to the forget gate before the
             sigmoid. Defaults to 0.
+        transfer_gate_bias (float): Initial bias ``b_m`` of the transfer
+            gates (see :func:`init_transfer_parts`). Defaults to 3.0 (chosen
+            by experiment, ``configs/tmu/README.md``; 0 is the plain
+            initialisation of the paper's equations).
+        distiller_scale (float): Initial affine weight of the distiller
+            norms. Defaults to 0.1 (chosen by experiment; 1 is plain).
         init_cfg (dict | list[dict], optional): Initialisation config.
             Defaults to None.
     """
@@ -307,6 +349,8 @@ class TMUCell(ConvLSTMCell):
                  hidden_from: str = 'transferred',
                  norm: Optional[str] = None,
                  forget_bias: float = 0.0,
+                 transfer_gate_bias: float = 3.0,
+                 distiller_scale: float = 0.1,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         num_sources = _check_num_sources('TMUCell', num_sources)
         if hidden_from not in HIDDEN_FROM:
@@ -351,6 +395,30 @@ class TMUCell(ConvLSTMCell):
         self.transfer_norm = build_cell_norm(norm, gate_out, spatial_size)
         self.distiller = MemoryDistiller(hidden_channels, num_sources,
                                          distiller_norm, spatial_size)
+        self.transfer_gate_bias = float(transfer_gate_bias)
+        self.distiller_scale = float(distiller_scale)
+        gate_bias = self.gate_conv.bias[4 * hidden_channels:] \
+            if self.fused else self.transfer_conv.bias
+        init_transfer_parts(gate_bias, self.distiller,
+                            self.transfer_gate_bias, self.distiller_scale)
+
+    def source_rows(self, name: str) -> Optional[int]:
+        """Leading output rows of ``name`` laid out as a ConvLSTM's.
+
+        The fused ``gate_conv`` holds ``i, f, g, o`` (a ConvLSTM's
+        ``gate_conv``) and then the transfer gates: finetuning from a
+        ConvLSTM fills the first ``4 * hidden`` rows
+        (:class:`~stpredict.models.transfer.Finetune`).
+
+        Args:
+            name (str): A parameter name relative to this cell.
+
+        Returns:
+            int | None: The row count, or None if the layout differs.
+        """
+        if self.fused and name in ('gate_conv.weight', 'gate_conv.bias'):
+            return 4 * self.hidden_channels
+        return None
 
     def gates(self, x: torch.Tensor,
               h: torch.Tensor) -> Dict[str, torch.Tensor]:
@@ -488,6 +556,10 @@ class MemoryTransferWrapper(BaseCell):
             :class:`MemoryDistiller`. Defaults to ``'group'``.
         spatial_size (Sequence[int], optional): ``(H, W)`` for
             ``distiller_norm='layer'``. Defaults to None.
+        transfer_gate_bias (float): Initial bias of the transfer gates, see
+            :class:`TMUCell`. Defaults to 3.0.
+        distiller_scale (float): Initial affine weight of the distiller
+            norms, see :class:`TMUCell`. Defaults to 0.1.
         init_cfg (dict | list[dict], optional): Initialisation config.
             Defaults to None.
     """
@@ -503,6 +575,8 @@ class MemoryTransferWrapper(BaseCell):
                  gate_kernel_size: Kernel = 5,
                  distiller_norm: Optional[str] = 'group',
                  spatial_size: Optional[Sequence[int]] = None,
+                 transfer_gate_bias: float = 3.0,
+                 distiller_scale: float = 0.1,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         num_sources = _check_num_sources('MemoryTransferWrapper', num_sources)
         super().__init__(
@@ -545,6 +619,10 @@ class MemoryTransferWrapper(BaseCell):
             padding=self.padding)
         self.distiller = MemoryDistiller(channels, num_sources, distiller_norm,
                                          spatial_size)
+        self.transfer_gate_bias = float(transfer_gate_bias)
+        self.distiller_scale = float(distiller_scale)
+        init_transfer_parts(self.transfer_conv.bias, self.distiller,
+                            self.transfer_gate_bias, self.distiller_scale)
 
     @property
     def memory_channels(self) -> int:

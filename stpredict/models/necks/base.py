@@ -9,6 +9,7 @@ from mmengine.model import BaseModule
 
 from stpredict.registry import CELLS
 from ..cells.base import BaseCell
+from .layer_context import LayerContext
 
 NeckState = Dict[str, Any]
 
@@ -398,6 +399,8 @@ class BaseRecurrentNeck(BaseModule):
         aux: List[dict] = []
         for layer, cell in enumerate(self.cells):
             context = layer_context[layer] if layer_context else None
+            if isinstance(context, dict):  # a plain dict of the same fields
+                context = LayerContext(**context)
             layer_x = self.layer_input(layer, x, outputs)
             kwargs = {}
             if cell.uses_memory:

@@ -74,7 +74,9 @@ class RecurrentPredictor(BaseModel):
             ``dict(type='FrameLoss', error='l2', reduction='frame_sum')``.
         aux_loss_weights (dict, optional): Weight of each auxiliary loss that
             cells report (aux keys starting with ``loss_``); unlisted ones
-            weigh 1. Defaults to None.
+            weigh 1. Terms that the transfer method weights itself (e.g.
+            TMU's ``loss_distill``, weighted by ``MemoryTransfer.beta``) are
+            not set here; a different value is an error. Defaults to None.
         transfer (dict, optional): A transfer method from ``TRANSFERS``
             (finetune, L2SP, knowledge flow, memory transfer) that brings
             source models into training. None trains from scratch. Defaults
@@ -138,16 +140,40 @@ class RecurrentPredictor(BaseModel):
                 out_channels=self.frame_channels))
         self.loss_module = MODELS.build(loss)
         self.aux_loss_weights = dict(aux_loss_weights or {})
-        # built last: a transfer method may initialise the weights above
+        # built last: a transfer method sizes its own parameters from the neck
         self.transfer = None
         if transfer is not None:
-            self.transfer = TRANSFERS.build(copy.deepcopy(transfer))
-            self.transfer.attach(self)
+            self.transfer = TRANSFERS.build(
+                copy.deepcopy(transfer), default_args=dict(neck=self.neck))
+            self._check_owned_loss_weights()
 
         # Scheduled sampling, set every iteration by ScheduledSamplingHook.
         # Without the hook: observed frames in, own predictions afterwards.
         self.sampling_eta = 0.0
         self.reverse_sampling_eta = 1.0
+
+    def _check_owned_loss_weights(self) -> None:
+        """An aux loss weighted by the transfer is not weighted here too."""
+        for key in self.transfer.owned_aux_losses:
+            if key not in self.aux_loss_weights:
+                continue
+            own = self.transfer.aux_loss_weight(key)
+            if self.aux_loss_weights[key] != own:
+                raise ValueError(
+                    f'model.aux_loss_weights.{key}='
+                    f'{self.aux_loss_weights[key]} conflicts with the weight '
+                    f'{own} that {type(self.transfer).__name__} gives it '
+                    f'({self.transfer.aux_loss_weight_name(key)}). The '
+                    'weight is set in one place: remove '
+                    f'aux_loss_weights.{key} and set '
+                    f'{self.transfer.aux_loss_weight_name(key)}.')
+
+    def init_weights(self) -> None:
+        """Initialise the weights, then let the transfer method initialise
+        the student from its sources (finetuning loads them here)."""
+        super().init_weights()
+        if self.transfer is not None:
+            self.transfer.init_student(self)
 
     @property
     def total_frames(self) -> int:
@@ -262,6 +288,9 @@ class RecurrentPredictor(BaseModel):
         """
         teachers = None
         if self.transfer is not None:
+            if training and not self.transfer.is_set_up:
+                # outside a Runner (PreflightCheckHook sets up before training)
+                self.transfer.setup(self, frames)
             teachers = self.transfer.begin(self, frames, masks, training)
         preds: List[torch.Tensor] = []
         aux_per_step: List[List[dict]] = []
@@ -353,10 +382,11 @@ class RecurrentPredictor(BaseModel):
         """Sum the cells' ``loss_*`` aux terms over layers, average them over
         steps and weight them by ``aux_loss_weights``."""
         sums: Dict[str, torch.Tensor] = {}
+        owned = self.transfer.owned_aux_losses if self.transfer else ()
         for step_aux in aux_per_step:
             for layer_aux in step_aux:
                 for key, value in layer_aux.items():
-                    if key.startswith('loss_'):
+                    if key.startswith('loss_') and key not in owned:
                         sums[key] = sums[key] + value if key in sums else value
         steps = max(len(aux_per_step), 1)
         return {

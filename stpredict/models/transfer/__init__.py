@@ -1,4 +1,4 @@
-from .base_transfer import BaseTransfer, TeacherRun
+from .base_transfer import BaseTransfer, LayerContext, TeacherRun
 from .finetune import Finetune
 from .knowledge_flow import KnowledgeFlow
 from .l2sp import L2SP
@@ -7,7 +7,7 @@ from .source_models import (FrameAdapter, LockstepTeachers, SourceModel,
                             build_sources, find_checkpoint)
 
 __all__ = [
-    'BaseTransfer', 'TeacherRun', 'Finetune', 'L2SP', 'KnowledgeFlow',
+    'BaseTransfer', 'LayerContext', 'TeacherRun', 'Finetune', 'L2SP', 'KnowledgeFlow',
     'MemoryTransfer', 'FrameAdapter', 'LockstepTeachers', 'SourceModel',
     'build_sources', 'find_checkpoint'
 ]

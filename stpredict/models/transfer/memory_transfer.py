@@ -4,7 +4,8 @@ from typing import Dict, List, Optional, Sequence
 import torch
 
 from stpredict.registry import TRANSFERS
-from .base_transfer import BaseTransfer, TeacherRun
+from .base_transfer import (BaseTransfer, LayerContext, TeacherRun,
+                            sum_aux_over_layers)
 from .source_models import (LockstepTeachers, build_sources, initial_states,
                             prepare_sources)
 
@@ -19,11 +20,11 @@ class MemoryBankRun(TeacherRun):
         self.memory_state = memory_state
         self.num_layers = num_layers
 
-    def step(self, step: int) -> List[Optional[dict]]:
+    def step(self, step: int) -> List[Optional[LayerContext]]:
         states = self.teachers.advance(step)
-        context: List[Optional[dict]] = [None] * self.num_layers
+        context: List[Optional[LayerContext]] = [None] * self.num_layers
         for layer, source_layer in self.layer_map.items():
-            context[layer] = dict(bank=[
+            context[layer] = LayerContext(bank=[
                 state['layers'][source_layer][self.memory_state]
                 for state in states
             ])
@@ -65,27 +66,32 @@ class MemoryTransfer(BaseTransfer):
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
+    owned_aux_losses = ('loss_distill', )
+
     def __init__(self,
                  sources: Sequence[dict],
                  beta: float = 0.1,
                  layer_map: Optional[Sequence[int]] = None,
                  memory_state: str = 'c',
+                 neck: Optional[torch.nn.Module] = None,
                  init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(neck=neck, init_cfg=init_cfg)
         if beta < 0:
             raise ValueError(f'beta must be >= 0, got {beta}.')
+        if neck is None:
+            raise ValueError(
+                'MemoryTransfer is built by the RecurrentPredictor, which '
+                'passes its neck: set it as model.transfer in the config.')
         self.sources = build_sources(sources)
         self.beta = beta
         self.memory_state = memory_state
-        self._layer_map_cfg = list(layer_map) if layer_map else None
-        self.layer_map: Dict[int, int] = {}
-        self._shapes_checked = False
+        self.layer_map = self._map_layers(neck, layer_map)
 
-    def attach(self, student: torch.nn.Module) -> None:
-        """Find the student's memory-bank layers and check the wiring."""
-        super().attach(student)
+    def _map_layers(self, neck: torch.nn.Module,
+                    layer_map: Optional[Sequence[int]]) -> Dict[int, int]:
+        """Pair the student's memory-bank layers with source layers."""
         layers = [
-            layer for layer, cell in enumerate(student.neck.cells)
+            layer for layer, cell in enumerate(neck.cells)
             if cell.uses_memory_bank
         ]
         if not layers:
@@ -95,7 +101,7 @@ class MemoryTransfer(BaseTransfer):
                 f"{len(self.sources)}) or cell=dict(type="
                 "'MemoryTransferWrapper', cell=dict(type=...)).")
         for layer in layers:
-            cell = student.neck.cells[layer]
+            cell = neck.cells[layer]
             expected = getattr(cell, 'num_sources', len(self.sources))
             if expected != len(self.sources):
                 raise ValueError(
@@ -103,19 +109,19 @@ class MemoryTransfer(BaseTransfer):
                     f'distillers but the transfer lists '
                     f'{len(self.sources)} sources. Set num_sources='
                     f'{len(self.sources)} in the cell config.')
-        if self._layer_map_cfg is None:
-            self.layer_map = {layer: layer for layer in layers}
+        if layer_map is None:
+            mapping = {layer: layer for layer in layers}
         else:
-            if len(self._layer_map_cfg) != len(layers):
+            if len(layer_map) != len(layers):
                 raise ValueError(
-                    f'layer_map has {len(self._layer_map_cfg)} entries but '
+                    f'layer_map has {len(layer_map)} entries but '
                     f'the target has {len(layers)} memory-bank layers '
                     f'({layers}).')
-            self.layer_map = dict(zip(layers, self._layer_map_cfg))
+            mapping = dict(zip(layers, layer_map))
         for source in self.sources:
             model = source.build()
             depth = len(model.neck.cells)
-            for layer, source_layer in self.layer_map.items():
+            for layer, source_layer in mapping.items():
                 if source_layer >= depth:
                     raise ValueError(
                         f'Target layer {layer} takes the memory of layer '
@@ -127,7 +133,25 @@ class MemoryTransfer(BaseTransfer):
                         f'Source "{source.name}" layer {source_layer} has '
                         f'states {names}, no "{self.memory_state}". Set '
                         'memory_state.')
-        student.aux_loss_weights.setdefault('loss_distill', self.beta)
+        return mapping
+
+    def aux_loss_weight(self, key: str) -> float:
+        """``beta`` weights the distillation loss (Eq. 6)."""
+        if key != 'loss_distill':
+            return super().aux_loss_weight(key)
+        return self.beta
+
+    def aux_loss_weight_name(self, key: str) -> str:
+        """The distillation weight is ``model.transfer.beta``."""
+        if key != 'loss_distill':
+            return super().aux_loss_weight_name(key)
+        return 'model.transfer.beta'
+
+    def setup(self, student: torch.nn.Module, frames: torch.Tensor) -> None:
+        """Load the teachers and check their memories' shapes."""
+        prepare_sources(self.sources, frames.device)
+        self.check_shapes(student, frames)
+        self.is_set_up = True
 
     def check_shapes(self, student: torch.nn.Module,
                      frames: torch.Tensor) -> None:
@@ -154,7 +178,6 @@ class MemoryTransfer(BaseTransfer):
                         "the same size after patching: set the source's "
                         'adapter size and/or the patch sizes so that H / '
                         'patch agrees (TMU Sec. 4).')
-        self._shapes_checked = True
 
     def begin(self, student: torch.nn.Module, frames: torch.Tensor, masks,
               training: bool) -> Optional[TeacherRun]:
@@ -162,16 +185,19 @@ class MemoryTransfer(BaseTransfer):
         if not training:
             return None
         prepare_sources(self.sources, frames.device)
-        if not self._shapes_checked:
-            self.check_shapes(student, frames)
         teachers = LockstepTeachers(student, self.sources, frames, masks)
         return MemoryBankRun(teachers, self.layer_map, self.memory_state,
                              len(student.neck.cells))
 
     def losses(self, student: torch.nn.Module,
                aux_per_step: List[List[dict]]) -> Dict[str, torch.Tensor]:
-        """Log the average transfer gate per layer and source."""
+        """``beta`` times the distillation loss (Eq. 6: averaged over
+        steps, summed over TMU layers) and the average transfer gate per
+        layer and source (logged)."""
         logs: Dict[str, torch.Tensor] = {}
+        distill = sum_aux_over_layers(aux_per_step, 'loss_distill')
+        if distill is not None:
+            logs['loss_distill'] = self.beta * distill
         steps = max(len(aux_per_step), 1)
         for layer in self.layer_map:
             gates = [

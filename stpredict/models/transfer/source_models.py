@@ -1,12 +1,14 @@
 """Frozen source models (teachers) and the adapters that feed them."""
 import copy
 import glob
+import hashlib
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
+from mmengine.logging import print_log
 from mmengine.runner.checkpoint import load_checkpoint
 
 from stpredict.registry import MODELS
@@ -65,6 +67,15 @@ class FrameAdapter:
         return f'FrameAdapter(size={self.size}, channels={self.channels})'
 
 
+def file_sha256(path: str) -> str:
+    """The sha256 of a file (read in 1 MiB blocks)."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as file:
+        for block in iter(lambda: file.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def default_work_dir(config_path: str) -> str:
     """``work_dirs/<config name>``: where ``tools/train.py`` saves a run."""
     return osp.join('work_dirs', osp.splitext(osp.basename(config_path))[0])
@@ -109,6 +120,8 @@ def find_checkpoint(config_path: Optional[str],
     if osp.isfile(last):
         with open(last) as file:
             path = file.read().strip()
+        if not osp.isabs(path) and not osp.isfile(path):
+            path = osp.join(work_dir, path)  # written relative to the dir
         if osp.isfile(path):
             return path
     raise FileNotFoundError(
@@ -143,6 +156,7 @@ class SourceModel:
         self.adapter = FrameAdapter(**(adapter or {}))
         self.model = None
         self.loaded = False
+        self.sha256: Optional[str] = None
 
     def check_available(self) -> str:
         """Fail fast if the config or checkpoint is missing."""
@@ -190,7 +204,13 @@ class SourceModel:
                             strict=True, logger='silent')
             model.requires_grad_(False)
             self.checkpoint = checkpoint
+            self.sha256 = file_sha256(checkpoint)
             self.loaded = True
+            print_log(
+                f'Source "{self.name}": loaded {checkpoint} (sha256 '
+                f'{self.sha256}) into {type(model).__name__} of '
+                f'{self.config}, frozen, {self.adapter}',
+                logger='current')
         model.to(device)
         return model
 

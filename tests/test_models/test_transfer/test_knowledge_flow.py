@@ -35,7 +35,7 @@ def test_teachers_stay_out_of_optimizer_checkpoint_and_grads(tmp_path):
     names = [n for n, _ in model.named_parameters()]
     # only the student and the flow's own transforms/shares are trained
     assert all(n.startswith(('neck.', 'head.', 'transfer.transforms',
-                             'transfer.share_logits')) for n in names)
+                             'transfer.weight_logits')) for n in names)
     assert not any('source' in k for k in model.state_dict())
     losses = model(frames_batch(model), mode='loss')
     total = sum(v for k, v in losses.items() if 'loss' in k)
@@ -44,13 +44,30 @@ def test_teachers_stay_out_of_optimizer_checkpoint_and_grads(tmp_path):
         assert all(p.grad is None and not p.requires_grad
                    for p in source.model.parameters())
     assert model.transfer.transforms['0'][0].weight.grad is not None
-    assert model.transfer.share_logits.grad is not None
+    assert model.transfer.weight_logits.grad is not None
+    # the teachers' total weight per layer starts at initial_share (0.5),
+    # times the curriculum factor of the first iteration (1 outside a run)
     assert losses['kf_teacher_share'].item() == pytest.approx(0.5)
+
+
+def test_layer_weights_are_normalised_softmax_times_curriculum(tmp_path):
+    model = build_kf(tmp_path, initial_share=0.3)
+    weights = model.transfer.layer_weights()
+    # student 0.7, each of the two teachers 0.15; rows sum to 1
+    torch.testing.assert_close(
+        weights, torch.tensor([[0.7, 0.15, 0.15]] * 2))
+    set_progress(49, 200)  # iteration 50 of 200 -> progress 0.25
+    model.transfer.update_progress()
+    assert model.transfer.curriculum_factor() == pytest.approx(0.5)
+    torch.testing.assert_close(
+        model.transfer.layer_weights(),
+        torch.tensor([[0.85, 0.075, 0.075]] * 2))
 
 
 def test_flow_adds_the_weighted_transformed_teacher_features(tmp_path):
     model = build_kf(tmp_path, initial_share=0.25)
     frames = frames_batch(model)
+    # student weight 0.75, each teacher 0.125 (outside a run: factor 1)
     with torch.no_grad():
         preds, _ = model.unroll(frames, 3, training=False)
         # the same first step by hand
@@ -61,9 +78,9 @@ def test_flow_adds_the_weighted_transformed_teacher_features(tmp_path):
         context = []
         for layer in range(2):
             residual = sum(
-                0.25 * model.transfer.transforms[str(layer)][m](
+                0.125 * model.transfer.transforms[str(layer)][m](
                     states[m]['layers'][layer]['h']) for m in range(2))
-            context.append(dict(output_residual=residual))
+            context.append(dict(output_scale=0.75, output_residual=residual))
         state = model.neck.init_state(feature)
         out, _, _ = model.neck(feature, state, context)
         torch.testing.assert_close(preds[:, 0], model.head(out))
@@ -72,10 +89,10 @@ def test_flow_adds_the_weighted_transformed_teacher_features(tmp_path):
 def test_curriculum_ends_with_a_student_that_runs_alone(tmp_path):
     model = build_kf(tmp_path, curriculum_end=0.5)
     frames = frames_batch(model)
-    set_progress(25, 100)
+    set_progress(24, 100)  # the 25th iteration of 100
     model.transfer.update_progress()
     assert model.transfer.curriculum_factor() == pytest.approx(0.5)
-    set_progress(50, 100)
+    set_progress(49, 100)  # the 50th: progress 0.5, the curriculum's end
     assert model.transfer.begin(model, frames, None, True) is None
     assert model.transfer.curriculum_factor() == 0.0
     assert model(frames, mode='loss')['loss_kf_dependency'].item() == 0.0

@@ -36,10 +36,21 @@ def frames_batch(model, batch=2, seed=0):
 
 def test_distillation_enters_the_loss_and_teachers_stay_frozen(tmp_path):
     model = build_tmu(tmp_path, beta=0.5)
-    assert model.aux_loss_weights['loss_distill'] == 0.5
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    aux_seen = []
+    original = model.transfer.losses
+
+    def spy(student, aux_per_step):
+        aux_seen.append(aux_per_step)
+        return original(student, aux_per_step)
+
+    model.transfer.losses = spy
     losses = model(frames_batch(model), mode='loss')
     assert losses['loss_distill'] > 0
+    # beta = 0.5 weighs Eq. 4 (mean over steps of the sum over TMU layers)
+    raw = sum(layer['loss_distill'] for step in aux_seen[0]
+              for layer in step) / len(aux_seen[0])
+    torch.testing.assert_close(losses['loss_distill'], 0.5 * raw)
     assert set(k for k in losses if k.startswith('gate_')) == {
         'gate_l0_src0', 'gate_l0_src1', 'gate_l1_src0', 'gate_l1_src1'}
     total = sum(v for k, v in losses.items() if 'loss' in k)
@@ -85,7 +96,7 @@ def test_banks_are_the_teachers_lockstep_memories(tmp_path):
             pred, states, _ = teacher.forward_step(x, states)
             for layer in range(2):
                 torch.testing.assert_close(
-                    seen[step][layer]['bank'][1],
+                    seen[step][layer].bank[1],
                     states['layers'][layer]['c'])
 
 
@@ -250,5 +261,26 @@ def test_memory_transfer_in_the_multi_scale_pyramid(tmp_path):
     losses = model(frames_batch(model), mode='loss')
     assert losses['loss_distill'] > 0
     # layer 0 at 4x4 (8x8 frames, patch 2), layer 1 at half of it
-    assert seen[0][0]['bank'][0].shape[-1] == 4
-    assert seen[0][1]['bank'][0].shape[-1] == 2
+    assert seen[0][0].bank[0].shape[-1] == 4
+    assert seen[0][1].bank[0].shape[-1] == 2
+
+
+def test_beta_is_the_one_distillation_weight(tmp_path):
+    """beta weights loss_distill; aux_loss_weights may not say otherwise."""
+    torch.manual_seed(0)
+    transfer = dict(type='MemoryTransfer', sources=sources(tmp_path),
+                    beta=0.5)
+    cfg = student_cfg(transfer, cell='TMUCell', cell_args=TMU)
+    same = MODELS.build(dict(cfg, aux_loss_weights=dict(loss_distill=0.5)))
+    assert same.transfer.beta == 0.5
+    with pytest.raises(ValueError) as error:
+        MODELS.build(dict(cfg, aux_loss_weights=dict(loss_distill=0.1)))
+    message = str(error.value)
+    assert 'aux_loss_weights.loss_distill=0.1' in message
+    assert 'model.transfer.beta' in message and '0.5' in message
+    # the predictor does not weigh the transfer's term a second time
+    model = build_tmu(tmp_path, beta=0.5)
+    aux = [[dict(loss_distill=torch.tensor(2.0)),
+            dict(loss_distill=torch.tensor(4.0))]]
+    assert model.aux_losses(aux) == {}
+    assert model.transfer.losses(model, aux)['loss_distill'].item() == 3.0
