@@ -20,6 +20,8 @@ default_hooks = dict(
     non_finite_loss=dict(type='NonFiniteLossHook'),
     # resumed runs draw the same random numbers as unbroken ones
     random_state=dict(type='RandomStateHook'),
+    # load_from, --resume and tools/test.py refuse weights that do not fit
+    strict_load=dict(type='StrictLoadHook'),
 )
 
 env_cfg = dict(

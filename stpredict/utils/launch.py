@@ -159,6 +159,25 @@ def visualization_hook_cfg(cfg: Config) -> Optional[dict]:
     return hook if isinstance(hook, dict) else None
 
 
+#: Hooks that every run of the tools has, also with configs that do not
+#: inherit ``configs/_base_/default_runtime.py``. A config switches one off
+#: by name (``default_hooks.NAME=None``).
+SAFETY_HOOKS = dict(strict_load=dict(type='StrictLoadHook'))
+
+
+def add_safety_hooks(cfg: Config) -> None:
+    """Add the :data:`SAFETY_HOOKS` a config does not mention, in place.
+
+    Args:
+        cfg (Config): The config.
+    """
+    default_hooks = dict(cfg.get('default_hooks', None) or {})
+    for name, hook in SAFETY_HOOKS.items():
+        if name not in default_hooks:
+            default_hooks[name] = dict(hook)
+    cfg.default_hooks = default_hooks
+
+
 def normalize_hooks(cfg: Config) -> None:
     """Resolve two conveniences of the hook settings, in place.
 
@@ -202,6 +221,7 @@ def check_config(cfg: Config, training: bool = True) -> None:
     model = cfg.get('model', None)
     if model is None:
         raise ValueError(f'The config {cfg.filename} has no "model".')
+    add_safety_hooks(cfg)
     normalize_hooks(cfg)
     from stpredict.utils.registry_check import check_registry_names
     check_registry_names(cfg)

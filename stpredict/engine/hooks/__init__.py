@@ -8,11 +8,13 @@ from .safe_checkpoint_hook import SafeCheckpointHook
 from .scheduled_sampling_hook import (ScheduledSamplingHook,
                                       linear_sampling_eta,
                                       reverse_sampling_etas)
+from .strict_load_hook import StrictLoadHook
 from .transfer_gate_hook import TransferGateHook, gate_table
 
 __all__ = [
     'NonFiniteLossError', 'NonFiniteLossHook', 'RandomStateHook',
-    'SafeCheckpointHook', 'PreflightCheckHook', 'PreflightError',
+    'SafeCheckpointHook', 'StrictLoadHook', 'PreflightCheckHook',
+    'PreflightError',
     'preflight_model',
     'PredictionSaverHook', 'PredictionVisualizationHook',
     'ScheduledSamplingHook',
