@@ -8,12 +8,14 @@ complete file, plus at worst a stray temporary file that nothing reads.
 
 stpredict installs :class:`AtomicLocalBackend` as mmengine's backend for local
 paths on import, so every checkpoint that the Runner saves is written this
-way.
+way, with a checksum file beside it (``iter_900.pth.sha256``, the format of
+``sha256sum``) that the loader verifies.
 """
+import hashlib
 import os
 import os.path as osp
 from pathlib import Path
-from typing import Union
+from typing import List, Optional, Union
 
 from mmengine.fileio.backends import LocalBackend, register_backend
 
@@ -69,6 +71,132 @@ def atomic_write(data: Union[bytes, str],
         raise
     if fsync:
         _fsync_directory(directory)
+
+
+#: Suffix of the checksum file written beside every checkpoint.
+CHECKSUM_SUFFIX = '.sha256'
+
+#: Files that get a checksum file when written through the backend.
+CHECKSUMMED_SUFFIXES = ('.pth', )
+
+
+def checksum_path(path: Union[str, Path]) -> str:
+    """The checksum file of ``path`` (``PATH.sha256``).
+
+    Args:
+        path (str | Path): The checkpoint.
+
+    Returns:
+        str: The checksum file's path.
+    """
+    return str(path) + CHECKSUM_SUFFIX
+
+
+def sha256_of_file(path: Union[str, Path], chunk: int = 1 << 22) -> str:
+    """The hex SHA-256 of a file, read in chunks.
+
+    Args:
+        path (str | Path): The file.
+        chunk (int): Bytes read at a time. Defaults to 4 MiB.
+
+    Returns:
+        str: 64 hex digits.
+    """
+    digest = hashlib.sha256()
+    with open(path, 'rb') as file:
+        for block in iter(lambda: file.read(chunk), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_checksums(path: Union[str, Path]) -> Optional[List[str]]:
+    """The checksums that ``PATH.sha256`` accepts for ``path``.
+
+    Args:
+        path (str | Path): The checkpoint (not the checksum file).
+
+    Returns:
+        list[str] | None: The hex digests (usually one; two while a file is
+        being replaced), or None when there is no checksum file.
+
+    Raises:
+        ValueError: The checksum file exists but holds no valid line.
+    """
+    record = checksum_path(path)
+    if not osp.isfile(record):
+        return None
+    with open(record, encoding='utf-8', errors='replace') as file:
+        lines = file.read().splitlines()
+    digests = []
+    for line in lines:
+        digest = line.split(' ', 1)[0].strip().lower()
+        if len(digest) == 64 and all(c in '0123456789abcdef'
+                                     for c in digest):
+            digests.append(digest)
+    if not digests:
+        raise ValueError(f'{record} holds no SHA-256 checksum.')
+    return digests
+
+
+def _checksum_text(digests: List[str], path: str) -> str:
+    name = osp.basename(path)
+    return ''.join(f'{digest}  {name}\n' for digest in digests)
+
+
+def write_with_checksum(data: bytes, path: Union[str, Path]) -> str:
+    """Write ``data`` atomically to ``path`` and its checksum beside it.
+
+    The checksum file always accepts what ``path`` holds, whenever the
+    process dies: it first lists the new checksum next to the old one,
+    then the file is replaced, then the old checksum is dropped.
+
+    Args:
+        data (bytes): The file's content.
+        path (str | Path): The destination.
+
+    Returns:
+        str: The hex SHA-256 of ``data``.
+    """
+    path = str(path)
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        old = read_checksums(path) if osp.isfile(path) else None
+    except (OSError, ValueError):
+        old = None
+    accepted = [digest] + [d for d in (old or []) if d != digest]
+    atomic_write(_checksum_text(accepted, path), checksum_path(path))
+    atomic_write(data, path, fsync=True)
+    if len(accepted) > 1:
+        atomic_write(_checksum_text([digest], path), checksum_path(path))
+    return digest
+
+
+def remove_orphan_checksums(directory: str) -> int:
+    """Delete checksum files whose checkpoint no longer exists.
+
+    A run killed between writing a checksum and its checkpoint, or between
+    removing a checkpoint and its checksum, leaves one.
+
+    Args:
+        directory (str): The folder to clean (not recursive).
+
+    Returns:
+        int: How many files were removed.
+    """
+    if not osp.isdir(directory):
+        return 0
+    removed = 0
+    for name in os.listdir(directory):
+        if not name.endswith(CHECKSUM_SUFFIX) or name.startswith('.'):
+            continue
+        target = osp.join(directory, name[:-len(CHECKSUM_SUFFIX)])
+        if not osp.exists(target):
+            try:
+                os.remove(osp.join(directory, name))
+                removed += 1
+            except OSError:  # pragma: no cover - removed meanwhile
+                pass
+    return removed
 
 
 def _fsync_directory(directory: str) -> None:
@@ -131,8 +259,10 @@ def _process_alive(pid: int) -> bool:
 class AtomicLocalBackend(LocalBackend):
     """mmengine's local file backend with atomic ``put`` and ``put_text``.
 
-    Binary files (checkpoints) are flushed to the disk before the rename;
-    text files only renamed (they are small and rewritten often).
+    Binary files (checkpoints) are flushed to the disk before the rename,
+    and ``.pth`` files get a checksum file (``PATH.sha256``); text files are
+    only renamed (they are small and rewritten often). Removing a ``.pth``
+    file removes its checksum file too.
     """
 
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
@@ -142,7 +272,21 @@ class AtomicLocalBackend(LocalBackend):
             obj (bytes): Data to be written.
             filepath (str | Path): Path to write data.
         """
-        atomic_write(obj, filepath, fsync=True)
+        if str(filepath).endswith(CHECKSUMMED_SUFFIXES):
+            write_with_checksum(obj, filepath)
+        else:
+            atomic_write(obj, filepath, fsync=True)
+
+    def remove(self, filepath: Union[str, Path]) -> None:
+        """Remove a file, and its checksum file if it has one.
+
+        Args:
+            filepath (str | Path): The file.
+        """
+        super().remove(filepath)
+        record = checksum_path(filepath)
+        if osp.isfile(record):
+            os.remove(record)
 
     def put_text(self,
                  obj: str,
@@ -165,6 +309,8 @@ def register_atomic_local_backend() -> None:
 
 
 __all__ = [
-    'AtomicLocalBackend', 'atomic_write', 'remove_stale_temporaries',
-    'register_atomic_local_backend', 'temporary_path'
+    'AtomicLocalBackend', 'CHECKSUM_SUFFIX', 'atomic_write', 'checksum_path',
+    'read_checksums', 'remove_orphan_checksums', 'remove_stale_temporaries',
+    'register_atomic_local_backend', 'sha256_of_file', 'temporary_path',
+    'write_with_checksum'
 ]

@@ -26,7 +26,12 @@ in two steps:
    builds the real arrays, scalars and buffers. A refusal names the file
    and the entry (``message_hub.log_scalars['train/loss']._log_history``).
 
-Before that, the file must be a ``torch.save`` zip archive whose records
+Before that, the file is checked against its checksum file
+(``PATH.sha256``, written with every checkpoint by
+:mod:`stpredict.utils.atomic_io`): a file changed or damaged after it was
+written is refused with :class:`ChecksumMismatchError`. Files without one
+(older checkpoints, files of other tools) load, with a warning in the log.
+It must also be a ``torch.save`` zip archive whose records
 are stored uncompressed (as ``torch.save`` writes them): a compressed record
 could unpack to far more memory than the file holds.
 
@@ -36,6 +41,7 @@ and stpredict's own tools all go through it.
 """
 
 import fnmatch
+import logging
 import math
 import os.path as osp
 import pickle
@@ -47,8 +53,11 @@ from typing import (Any, Callable, Dict, List, Optional, Sequence, Set,
 
 import numpy as np
 import torch
+from mmengine.logging import print_log
 from mmengine.logging.history_buffer import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
+
+from .atomic_io import checksum_path, read_checksums, sha256_of_file
 
 
 class CheckpointError(RuntimeError):
@@ -57,6 +66,10 @@ class CheckpointError(RuntimeError):
 
 class UnsafeCheckpointError(CheckpointError):
     """A checkpoint file asks to rebuild an object outside the allow-list."""
+
+
+class ChecksumMismatchError(CheckpointError):
+    """A checkpoint file does not match the checksum written with it."""
 
 
 class WeightsMismatchError(CheckpointError):
@@ -501,6 +514,53 @@ class _Resolver:
 # ----------------------------------------------------------------------
 # the loader
 # ----------------------------------------------------------------------
+#: Files already reported as having no checksum (reported once each).
+_UNVERIFIED_REPORTED: Set[str] = set()
+
+
+def verify_checksum(filename: str) -> bool:
+    """Check a checkpoint against its checksum file, if it has one.
+
+    Args:
+        filename (str): The checkpoint.
+
+    Returns:
+        bool: True when it matches its checksum, False when it has no
+        checksum file (then a warning is logged, once per file).
+
+    Raises:
+        ChecksumMismatchError: The file does not match its checksum, or the
+            checksum file is unreadable.
+    """
+    record = checksum_path(filename)
+    try:
+        expected = read_checksums(filename)
+    except (OSError, ValueError) as error:
+        raise ChecksumMismatchError(
+            f'Checkpoint file "{filename}" cannot be verified: its checksum '
+            f'file {record} is unreadable ({error}). Restore it, or delete '
+            'it to load the checkpoint unverified.') from None
+    if expected is None:
+        if filename not in _UNVERIFIED_REPORTED:
+            _UNVERIFIED_REPORTED.add(filename)
+            print_log(
+                f'Checkpoint "{filename}" has no checksum file ({record}): '
+                'it was written before stpredict wrote checksums, or by '
+                'another tool; loading it unverified.',
+                logger='current', level=logging.WARNING)
+        return False
+    actual = sha256_of_file(filename)
+    if actual not in expected:
+        raise ChecksumMismatchError(
+            f'Checkpoint file "{filename}" does not match its checksum '
+            f'({record}: sha256 {expected[0][:16]}..., the file: '
+            f'{actual[:16]}...): it was changed or damaged after it was '
+            'written (disk or copy error). Use another checkpoint '
+            '(--resume auto picks the newest intact one); if you changed '
+            f'the file on purpose, delete {record}.')
+    return True
+
+
 def _check_archive(filename: str) -> None:
     """Refuse files that are not plain ``torch.save`` zip archives."""
     try:
@@ -549,6 +609,7 @@ def safe_torch_load(filename: str,
             that could crash or exhaust the process, or declares more data
             than it holds; the message names the entry. Nothing of it is
             executed.
+        ChecksumMismatchError: The file does not match its checksum file.
         CheckpointError: The file is empty, truncated or not a checkpoint.
     """
     filename = osp.expanduser(str(filename))
@@ -561,6 +622,7 @@ def safe_torch_load(filename: str,
             f'Checkpoint file "{filename}" is empty (0 bytes): it was '
             'probably cut off while being written. Delete it and use an '
             'earlier checkpoint.')
+    verify_checksum(filename)
     _check_archive(filename)
     loaded = _unpickle(filename, map_location)
     try:
@@ -711,7 +773,8 @@ def is_safe_loader_registered() -> bool:
 
 
 __all__ = [
-    'CheckpointError', 'UnsafeCheckpointError', 'WeightsMismatchError',
+    'CheckpointError', 'ChecksumMismatchError', 'UnsafeCheckpointError',
+    'WeightsMismatchError', 'verify_checksum',
     'describe_mismatch', 'weights_mismatch', 'safe_globals',
     'safe_torch_load', 'load_local_checkpoint',
     'register_safe_checkpoint_loader', 'is_safe_loader_registered'

@@ -6,6 +6,7 @@ from mmengine.hooks import CheckpointHook
 
 from stpredict.registry import HOOKS
 from stpredict.utils.atomic_io import atomic_write
+from stpredict.utils.resume import LAST_CHECKPOINT, record_name
 
 
 @HOOKS.register_module()
@@ -62,8 +63,10 @@ class SafeCheckpointHook(CheckpointHook):
             **self.args)
         if not is_main_process():
             return
-        atomic_write(self.last_ckpt, osp.join(runner.work_dir,
-                                              'last_checkpoint'))
+        # relative to the work dir: a copied work dir resumes from its own
+        # files (older records hold absolute paths and still read)
+        atomic_write(record_name(self.last_ckpt, runner.work_dir),
+                     osp.join(runner.work_dir, LAST_CHECKPOINT))
         for old_step in outdated:
             path = self.file_backend.join_path(self.out_dir,
                                                self.filename_tmpl.format(
