@@ -334,9 +334,9 @@ with open(config, 'w') as file:
     file.write(f'model = {dict(tiny, neck=stack)!r}\n')
 student = MODELS.build(dict(tiny, neck=stack))
 student.transfer = sketch['AddTeacherHidden'](
-    sources=[dict(config=config, checkpoint=checkpoint)])
-student.transfer.attach(student)
+    sources=[dict(config=config, checkpoint=checkpoint)], neck=student.neck)
 student.loss(frames)['loss_frame'].backward()
+assert student.transfer.is_set_up
 assert student.transfer.begin(student, frames, None, False) is None
 
 # custom_dataset.md: the dataset class

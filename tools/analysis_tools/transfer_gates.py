@@ -1,8 +1,9 @@
 """Average transfer gate per source and TMU layer of a trained target.
 
-Runs the target model over its test (or val) set from the observed frames,
-as at test time (no source model is needed), and prints the mean of every
-transfer gate a^m per TMU layer and source: how much each source's
+Loads the target's weights strictly (a checkpoint that does not fit
+the model is refused), runs it over its test (or val) set from the
+observed frames, as at test time (no source model is needed), and prints
+the mean of every transfer gate a^m per TMU layer and source: how much each source's
 distilled memory enters each layer (TMU Table 5).
 
 Example:
@@ -16,12 +17,12 @@ import sys
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
 import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
-from mmengine.runner.checkpoint import load_checkpoint  # noqa: E402
 
+from stpredict.apis import init_forecaster  # noqa: E402
 from stpredict.engine.hooks import gate_table  # noqa: E402
-from stpredict.registry import MODELS  # noqa: E402
+from stpredict.models.transfer.source_models import file_sha256  # noqa: E402
 from stpredict.utils import register_all_modules  # noqa: E402
 
 
@@ -33,6 +34,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--max-batches', type=int, default=None,
                         help='stop after this many batches')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings of the data loader config')
     return parser.parse_args()
 
 
@@ -76,11 +79,15 @@ def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(args.config)
-    model_cfg = cfg.model.copy()
-    model_cfg.pop('transfer', None)  # the target runs without its sources
-    model = MODELS.build(model_cfg).to(args.device)
-    load_checkpoint(model, args.checkpoint, map_location=args.device,
-                    strict=False, logger='silent')
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    # the target runs without its sources; its weights are loaded strictly
+    # (a checkpoint of another model is refused, instead of giving the
+    # uninformative ~0.5 gates of an untrained one)
+    model = init_forecaster(args.config, args.checkpoint,
+                            device=args.device)
+    print(f'loaded {args.checkpoint} (sha256 '
+          f'{file_sha256(args.checkpoint)}) strictly')
     loader_cfg = cfg.get(f'{args.split}_dataloader')
     loader = Runner.build_dataloader(loader_cfg)
     means = average_gates(model, loader, args.max_batches)

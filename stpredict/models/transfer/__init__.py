@@ -7,7 +7,8 @@ from .source_models import (FrameAdapter, LockstepTeachers, SourceModel,
                             build_sources, find_checkpoint)
 
 __all__ = [
-    'BaseTransfer', 'LayerContext', 'TeacherRun', 'Finetune', 'L2SP', 'KnowledgeFlow',
+    'BaseTransfer', 'LayerContext', 'TeacherRun', 'Finetune', 'L2SP',
+    'KnowledgeFlow',
     'MemoryTransfer', 'FrameAdapter', 'LockstepTeachers', 'SourceModel',
     'build_sources', 'find_checkpoint'
 ]

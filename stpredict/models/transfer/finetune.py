@@ -45,7 +45,7 @@ class Finetune(BaseTransfer):
     run then loads its own checkpoint over it, and testing a finetuned model
     never needs the source file. The log lists what was loaded (fully or
     partially) and what was not, by name and count. A load that fills no
-    parameter of the neck (only the head, say) is an error unless
+    weight of the neck (only the head or biases, say) is an error unless
     ``allow_partial=True``: such a run would be training from scratch by
     another name.
 
@@ -60,7 +60,7 @@ class Finetune(BaseTransfer):
             matches one of these regular expressions. Defaults to None (all).
         exclude (Sequence[str], optional): Skip parameters whose name matches
             one of these. Defaults to None.
-        allow_partial (bool): Accept a load that fills no neck parameter.
+        allow_partial (bool): Accept a load that fills no neck weight.
             Defaults to False.
         neck (nn.Module, optional): The student's neck (unused; passed by
             the predictor).
@@ -179,12 +179,12 @@ class Finetune(BaseTransfer):
                 f'checkpoint {path} matches the target by name and shape. '
                 'Use a source of the same architecture or adjust '
                 'include/exclude.')
-        if not any(n.startswith('neck.') for n in filled) and \
-                not self.allow_partial:
+        if not any(n.startswith('neck.') and own[n].dim() > 1
+                   for n in filled) and not self.allow_partial:
             raise ValueError(
                 f'{type(self).__name__}: of the source checkpoint {path} '
-                f'only {_compact(filled)} fit the target: no parameter of '
-                'the recurrent neck was loaded, so this would train from '
+                f'only {_compact(filled)} fit the target: no weight of the '
+                'recurrent neck was loaded, so this would train from '
                 f'scratch. Not loaded: shape mismatch {_compact(mismatched)}'
                 f'; not in the source {_compact(absent)}. Use a source of '
                 'the same architecture, or set allow_partial=True if that is '

@@ -93,3 +93,90 @@ def test_finetune_through_the_runner_loads_before_training(tmp_path):
     assert runner.model.transfer.loaded_names
     assert all(n.startswith('neck.cells.1.')
                for n in runner.model.transfer.loaded_names)
+
+
+def test_finetune_tmu_student_from_convlstm_fills_the_fused_gates(tmp_path):
+    """A ConvLSTM source's i, f, g, o fill the first rows of the TMU's
+    fused gate convolution; the transfer gates' rows stay fresh."""
+    _, checkpoint, source = write_source(tmp_path)
+    torch.manual_seed(5)
+    student = MODELS.build(student_cfg(
+        dict(type='Finetune', checkpoint=checkpoint), cell='TMUCell',
+        cell_args=dict(num_sources=2, peephole=False)))
+    cell = student.neck.cells[0]
+    fresh_gates = cell.gate_conv.weight[16:].detach().clone()
+    student.init_weights()
+    loaded = student.transfer.loaded_names + student.transfer.partial_names
+    assert 'neck.cells.0.gate_conv.weight' in loaded
+    assert 'neck.cells.1.gate_conv.bias' in loaded
+    assert 'head.weight' in loaded
+    hidden = 4
+    torch.testing.assert_close(cell.gate_conv.weight[:4 * hidden],
+                               source.neck.cells[0].gate_conv.weight)
+    torch.testing.assert_close(cell.gate_conv.bias[:4 * hidden],
+                               source.neck.cells[0].gate_conv.bias)
+    torch.testing.assert_close(cell.gate_conv.weight[4 * hidden:],
+                               fresh_gates)
+    # the transfer-gate bias keeps its initialisation
+    assert torch.all(cell.gate_conv.bias[4 * hidden:] == 3.0)
+
+
+def test_finetune_reports_what_it_loaded(tmp_path):
+    from mmengine.logging import MMLogger
+    _, checkpoint, _ = write_source(tmp_path)
+    student = MODELS.build(student_cfg(
+        dict(type='Finetune', checkpoint=checkpoint), cell='TMUCell',
+        cell_args=dict(num_sources=2, peephole=False)))
+    logger = MMLogger.get_current_instance()
+    messages = []
+    handler = type('H', (__import__('logging').Handler, ), {
+        'emit': lambda self, record: messages.append(record.getMessage())
+    })()
+    logger.addHandler(handler)
+    try:
+        student.init_weights()
+    finally:
+        logger.removeHandler(handler)
+    text = '\n'.join(messages)
+    assert 'partially' in text and 'neck.cells.0.gate_conv.weight' in text
+    assert 'sha256' in text and checkpoint in text
+    assert 'not in the source' in text  # the distillers
+
+
+def test_finetune_that_loads_only_the_head_is_an_error(tmp_path):
+    _, checkpoint, _ = write_source(tmp_path)
+    cfg = student_cfg(
+        dict(type='Finetune', checkpoint=checkpoint),
+        neck=dict(type='SingleScaleStack',
+                  cell=dict(type='ConvLSTMCell', kernel_size=5),
+                  num_layers=2, hidden_channels=4))
+    # 3x3 source, 5x5 student: only the head and the gate biases fit
+    with pytest.raises(ValueError, match='no weight of the recurrent'):
+        MODELS.build(cfg).init_weights()
+    cfg['transfer']['allow_partial'] = True
+    student = MODELS.build(cfg)
+    student.init_weights()
+    assert 'head.weight' in student.transfer.loaded_names
+    assert 'neck.cells.0.gate_conv.weight' not in student.transfer.loaded_names
+
+
+def test_l2sp_weights_scale_with_a_frame_sum_loss(tmp_path):
+    """alpha and beta are stated per pixel; a per-frame-sum loss (C*H*W = 64
+    elements per 8x8 frame) multiplies them by 64."""
+    _, checkpoint, _ = write_source(tmp_path)
+    student = MODELS.build(student_cfg(
+        dict(type='L2SP', checkpoint=checkpoint, alpha=0.2, beta=0.05,
+             exclude=[r'^head\.']),
+        loss=dict(type='FrameLoss', error='l2', reduction='frame_sum')))
+    student.init_weights()
+    raw = torch.randint(0, 256, (2, 4, 1, 8, 8), dtype=torch.uint8)
+    frames = student.data_preprocessor(dict(inputs=list(raw)))['inputs']
+    losses = student(frames, mode='loss')
+    assert losses['l2sp_scale'].item() == 64.0
+    expected_new = 0.5 * 0.05 * 64 * student.head.weight.square().sum()
+    torch.testing.assert_close(losses['loss_l2sp_new'], expected_new)
+    per_pixel = MODELS.build(student_cfg(
+        dict(type='L2SP', checkpoint=checkpoint),
+        loss=dict(type='FrameLoss', error='l2', reduction='pixel_mean')))
+    per_pixel.init_weights()
+    assert per_pixel(frames, mode='loss')['l2sp_scale'].item() == 1.0

@@ -148,3 +148,51 @@ def test_mismatched_feature_maps_are_refused_at_set_up(tmp_path):
     model.transfer.sources[0].adapter.size = (16, 16)
     with pytest.raises(ValueError, match='Knowledge flow: target layer 0'):
         model(frames, mode='loss')
+
+
+def test_curriculum_is_over_in_the_final_checkpoint_and_export(tmp_path):
+    """curriculum_end=1: the last iteration runs without teachers, the saved
+    model has teacher weight 0 and exports with a forecast difference 0."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from mmengine.config import Config
+
+    from stpredict.testing import train_briefly
+    from stpredict.utils.checkpoint import safe_torch_load
+    root = Path(__file__).resolve().parents[3]
+    options = {}
+    for index, name in enumerate(['1digit', '2digits']):
+        config = root / ('configs/convlstm/convlstm_2x32_flying'
+                         f'{name}-10to10_cpu.py')
+        torch.manual_seed(index)
+        source = MODELS.build(Config.fromfile(str(config)).model)
+        checkpoint = tmp_path / f'{name}.pth'
+        torch.save(dict(state_dict=source.state_dict()), checkpoint)
+        options[f'model.transfer.sources.{index}.checkpoint'] = str(
+            checkpoint)
+    options['model.transfer.curriculum_end'] = 1.0
+    config = str(root / 'configs/tmu/'
+                 'kf_convlstm_2x32_flying3digits-10to10_cpu.py')
+    runner = train_briefly(config, str(tmp_path / 'run'), iterations=3,
+                           cfg_options=options)
+    transfer = runner.model.transfer
+    assert float(transfer.progress) == 1.0
+    assert transfer.curriculum_factor() == 0.0
+    assert torch.all(transfer.teacher_shares() == 0)
+    assert not transfer.needed_at_test
+    final = tmp_path / 'run' / 'iter_3.pth'
+    state = safe_torch_load(str(final), map_location='cpu')['state_dict']
+    assert float(state['transfer.progress']) == 1.0
+    # the exported student forecasts exactly like the trained model
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(options)
+    full_config = tmp_path / 'kf.py'
+    cfg.dump(str(full_config))
+    result = subprocess.run(
+        [sys.executable, 'tools/model_converters/export_target.py',
+         str(full_config), str(final), str(tmp_path / 'exported')],
+        cwd=root, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert 'trained vs exported: 0\n' in result.stdout
