@@ -1,4 +1,5 @@
-from .non_finite_loss_hook import NonFiniteLossError, NonFiniteLossHook
+from .non_finite_loss_hook import (DivergenceError, NonFiniteLossError,
+                                   NonFiniteLossHook)
 from .prediction_saver_hook import PredictionSaverHook
 from .prediction_visualization_hook import PredictionVisualizationHook
 from .preflight_check_hook import (PreflightCheckHook, PreflightError,
@@ -12,7 +13,8 @@ from .strict_load_hook import StrictLoadHook
 from .transfer_gate_hook import TransferGateHook, gate_table
 
 __all__ = [
-    'NonFiniteLossError', 'NonFiniteLossHook', 'RandomStateHook',
+    'DivergenceError', 'NonFiniteLossError', 'NonFiniteLossHook',
+    'RandomStateHook',
     'SafeCheckpointHook', 'StrictLoadHook', 'PreflightCheckHook',
     'PreflightError',
     'preflight_model',
