@@ -174,7 +174,10 @@ def export_weights(checkpoint: str, out: str) -> str:
     os.makedirs(osp.dirname(out), exist_ok=True)
     torch.save(dict(state_dict=state,
                     meta=dict(source=osp.basename(checkpoint))), out)
-    return file_sha256(out)
+    digest = file_sha256(out)
+    with open(out + '.sha256', 'w') as file:  # sha256sum's format
+        file.write(f'{digest}  {osp.basename(out)}\n')
+    return digest
 
 
 class Benchmark:
