@@ -4,7 +4,8 @@ Runs each config's model (with a checkpoint, or freshly initialised) over
 validation sequences from the observed frames, as at test time, and prints
 per layer the mean |C| at every step's end and at the last step, the share
 of memory units past |C| > 2 (where tanh saturates), and the frame loss of
-the training unroll (teacher forcing, no sources). It shows why the plain
+a training unroll (observed frames, then the model's own predictions; no
+sources). It shows why the plain
 initialisation of TMU Eq. 5 lets the memory grow (docs/transfer_learning.md)
 and how large the trained models' memories are.
 
@@ -86,7 +87,7 @@ def main() -> None:
     loader_cfg.persistent_workers = False
     loader = Runner.build_dataloader(loader_cfg)
     print('| model | layer | mean abs(C) at steps 1 / 10 / last | '
-          'share abs(C) > 2 (last step) | frame loss (teacher forcing) |')
+          'share abs(C) > 2 (last step) | frame loss |')
     print('| --- | --- | --- | --- | --- |')
     for config, checkpoint in zip(args.configs, checkpoints):
         model = build(config, checkpoint, args.seed)
