@@ -7,6 +7,8 @@ Environment variables pick the fault:
 - ``STPREDICT_TEST_KILL_DURING_SAVE``: the iteration whose checkpoint save
   is cut off: half of the file is written, then the process kills itself
   with SIGKILL, as a power cut or an out-of-memory kill would;
+- ``STPREDICT_TEST_KILL_DURING_BEST_SAVE``: the same for the best
+  checkpoint of that iteration (``best_*_iter_N.pth``);
 - ``STPREDICT_TEST_NAN_AT_ITER``: the (1-based) iteration whose loss is NaN.
 """
 import os
@@ -28,11 +30,19 @@ if _sleep:
     IterBasedTrainLoop.run_iter = _run_iter_slowly
 
 _kill_at = os.environ.get('STPREDICT_TEST_KILL_DURING_SAVE')
-if _kill_at:
+_kill_best_at = os.environ.get('STPREDICT_TEST_KILL_DURING_BEST_SAVE')
+if _kill_at or _kill_best_at:
     _original_put = atomic_io.AtomicLocalBackend.put
 
+    def _is_target(filepath):
+        name = os.path.basename(str(filepath))
+        if _kill_best_at:
+            return name.startswith('best_') and name.endswith(
+                f'_iter_{_kill_best_at}.pth')
+        return name == f'iter_{_kill_at}.pth'
+
     def _put_then_die(self, obj, filepath):
-        if str(filepath).endswith(f'iter_{_kill_at}.pth'):
+        if _is_target(filepath):
             with open(atomic_io.temporary_path(filepath), 'wb') as file:
                 file.write(obj[:len(obj) // 2])
                 file.flush()
