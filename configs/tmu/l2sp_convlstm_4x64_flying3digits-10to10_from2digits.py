@@ -1,4 +1,7 @@
-# TMU Table 1, L2-SP (Li et al., 2018) from the two-digit ConvLSTM.
+# TMU Table 1, row "L2-SP, 2 digits" (Li et al., 2018): finetune the
+# ConvLSTM trained on two flying digits with the pull towards its weights
+# (alpha 0.1, beta 0.01 as stated for a per-pixel-mean loss; L2SP scales
+# them to this config's per-frame-sum loss).
 _base_ = '../_base_/transfer/flying3digits_target.py'
 
 model = dict(
