@@ -1,0 +1,11 @@
+# TMU Table 2, row "from scratch", PredRNN backbone: the PredRNN of
+# configs/predrnn/ (4 x 64) trained on three flying digits.
+_base_ = [
+    '../_base_/models/predrnn_4x64.py',
+    '../_base_/datasets/flying_digits_3digits.py',
+    '../_base_/schedules/adam_lr1e-3_80k.py',
+    '../_base_/default_runtime.py',
+]
+
+default_hooks = dict(
+    checkpoint=dict(save_best='mse_per_frame', rule='less'))
