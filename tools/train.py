@@ -17,6 +17,8 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from stpredict.engine.hooks.work_dir_lock_hook import (  # noqa: E402
+    acquire_work_dir_lock, main_rank)
 from stpredict.utils import register_all_modules  # noqa: E402
 from stpredict.utils.launch import check_checkpoint  # noqa: E402
 from stpredict.utils.launch import (check_config, load_config, prepare_amp,
@@ -78,6 +80,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
         prepare_amp(cfg)
+    if main_rank():
+        # before looking at (and tidying) the work dir's checkpoints
+        acquire_work_dir_lock(cfg.work_dir)
     if args.resume == 'auto':
         # the newest *complete* checkpoint, or a fresh start when none
         cfg.load_from = find_resumable_checkpoint(cfg.work_dir)

@@ -22,6 +22,8 @@ default_hooks = dict(
     random_state=dict(type='RandomStateHook'),
     # load_from, --resume and tools/test.py refuse weights that do not fit
     strict_load=dict(type='StrictLoadHook'),
+    # a second training run into a work dir in use refuses to start
+    work_dir_lock=dict(type='WorkDirLockHook'),
 )
 
 env_cfg = dict(

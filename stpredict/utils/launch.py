@@ -162,7 +162,9 @@ def visualization_hook_cfg(cfg: Config) -> Optional[dict]:
 #: Hooks that every run of the tools has, also with configs that do not
 #: inherit ``configs/_base_/default_runtime.py``. A config switches one off
 #: by name (``default_hooks.NAME=None``).
-SAFETY_HOOKS = dict(strict_load=dict(type='StrictLoadHook'))
+SAFETY_HOOKS = dict(
+    strict_load=dict(type='StrictLoadHook'),
+    work_dir_lock=dict(type='WorkDirLockHook'))
 
 
 def add_safety_hooks(cfg: Config) -> None:

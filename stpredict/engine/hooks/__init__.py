@@ -11,6 +11,9 @@ from .scheduled_sampling_hook import (ScheduledSamplingHook,
                                       reverse_sampling_etas)
 from .strict_load_hook import StrictLoadHook
 from .transfer_gate_hook import TransferGateHook, gate_table
+from .work_dir_lock_hook import (WorkDirInUseError, WorkDirLockHook,
+                                 acquire_work_dir_lock,
+                                 release_work_dir_lock)
 
 __all__ = [
     'DivergenceError', 'NonFiniteLossError', 'NonFiniteLossHook',
@@ -21,5 +24,6 @@ __all__ = [
     'PredictionSaverHook', 'PredictionVisualizationHook',
     'ScheduledSamplingHook',
     'linear_sampling_eta', 'reverse_sampling_etas', 'TransferGateHook',
-    'gate_table'
+    'gate_table', 'WorkDirInUseError', 'WorkDirLockHook',
+    'acquire_work_dir_lock', 'release_work_dir_lock'
 ]
