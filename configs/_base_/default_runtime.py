@@ -2,7 +2,8 @@ default_scope = 'stpredict'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50),
+    # validation scalars at their iteration, validation timings as val/time
+    logger=dict(type='MetricLoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
         type='SafeCheckpointHook',

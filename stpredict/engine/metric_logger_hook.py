@@ -1,0 +1,114 @@
+"""A LoggerHook that writes validation scalars at the step they belong to."""
+from typing import Dict, Optional
+
+from mmengine.hooks import LoggerHook
+from mmengine.runner import BaseLoop
+
+from stpredict.registry import HOOKS
+
+#: Timing keys that LogProcessor reports for every phase under one name.
+TIMING_KEYS = ('time', 'data_time')
+
+
+def checkpoint_progress(checkpoint: Optional[dict]) -> Dict[str, int]:
+    """The training progress stored in a checkpoint's meta.
+
+    Args:
+        checkpoint (dict, optional): A loaded checkpoint (``meta`` holds
+            ``iter`` and ``epoch`` for checkpoints saved by the Runner).
+
+    Returns:
+        dict: ``iter`` and ``epoch`` (0 where the checkpoint has none).
+    """
+    meta = (checkpoint or {}).get('meta') or {}
+    progress = {}
+    for key in ('iter', 'epoch'):
+        value = meta.get(key, 0)
+        progress[key] = int(value) if isinstance(value, (int, float)) else 0
+    return progress
+
+
+def evaluated_progress(runner, loaded: Optional[Dict[str, int]] = None,
+                       key: str = 'iter') -> int:
+    """The training iteration (or epoch) of the weights being evaluated.
+
+    During training (or after ``runner.train()``) this is the train loop's
+    counter. In a run that only validates or tests (``tools/test.py``)
+    the train loop is not built, and building it only to read 0 would
+    load the training data: the counter then comes from the loaded
+    checkpoint (``loaded``, from :func:`checkpoint_progress`), 0 without
+    one.
+
+    Args:
+        runner (Runner): The runner.
+        loaded (dict, optional): Progress of the loaded checkpoint.
+            Defaults to None.
+        key (str): ``'iter'`` or ``'epoch'``. Defaults to ``'iter'``.
+
+    Returns:
+        int: The iteration (or epoch).
+    """
+    loop = getattr(runner, '_train_loop', None)
+    if isinstance(loop, BaseLoop):
+        return loop.iter if key == 'iter' else loop.epoch
+    return (loaded or {}).get(key, 0)
+
+
+@HOOKS.register_module()
+class MetricLoggerHook(LoggerHook):
+    """mmengine's LoggerHook with validation scalars at their real step.
+
+    Two differences from ``LoggerHook``, for every visualizer backend
+    (``scalars.json`` of ``LocalVisBackend``, TensorBoard, ...):
+
+    - Validation metrics are written at the training iteration at which the
+      validation ran (or at the epoch, in epoch-based runs).
+      ``LoggerHook`` writes them at the epoch by default
+      (``log_metric_by_epoch=True``), which is always 0 in the
+      iteration-based loops of stpredict. A run that only validates
+      (``runner.val()`` with ``load_from``) writes them at the iteration
+      of the loaded checkpoint.
+    - The validation timings go to ``val/time`` and ``val/data_time``
+      instead of the ``time`` and ``data_time`` of training, so that the
+      training curves of those two keys hold training iterations only.
+
+    Args:
+        log_metric_by_epoch (bool, optional): Write validation scalars at
+            the epoch (True) or at the iteration (False). Defaults to None:
+            follow the log processor's ``by_epoch`` (False in
+            ``configs/_base_/default_runtime.py``).
+        **kwargs: The other arguments of ``mmengine.hooks.LoggerHook``
+            (``interval``, ``out_dir``, ...).
+    """
+
+    def __init__(self,
+                 log_metric_by_epoch: Optional[bool] = None,
+                 **kwargs) -> None:
+        super().__init__(
+            log_metric_by_epoch=bool(log_metric_by_epoch), **kwargs)
+        self.metric_by_epoch = log_metric_by_epoch
+        self._loaded: Dict[str, int] = {}
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        self._loaded = checkpoint_progress(checkpoint)
+
+    def _by_epoch(self, runner) -> bool:
+        if self.metric_by_epoch is not None:
+            return self.metric_by_epoch
+        return bool(getattr(runner.log_processor, 'by_epoch', False))
+
+    def after_val_epoch(self,
+                        runner,
+                        metrics: Optional[Dict[str, float]] = None) -> None:
+        tag, log_str = runner.log_processor.get_log_after_epoch(
+            runner, len(runner.val_dataloader), 'val')
+        runner.logger.info(log_str)
+        scalars = {
+            (f'val/{key}' if key in TIMING_KEYS else key): value
+            for key, value in tag.items()
+        }
+        key = 'epoch' if self._by_epoch(runner) else 'iter'
+        runner.visualizer.add_scalars(
+            scalars,
+            step=evaluated_progress(runner, self._loaded, key),
+            file_path=self.json_log_path)
