@@ -1,10 +1,11 @@
 """Checks and settings that the command-line tools apply before a run."""
 import gc
 import json
+import math
 import os
 import os.path as osp
 import warnings
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 import torch.distributed as torch_dist
@@ -33,6 +34,7 @@ def load_config(path: str,
             'under configs/ (e.g. configs/convlstm/'
             'convlstm_2x32_flying2digits-10to10_tiny.py), relative to where '
             'you run the command (run the tools from the repository root).')
+    check_base_files(path)
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
@@ -40,6 +42,135 @@ def load_config(path: str,
         if custom_imports:
             import_modules_from_strings(**custom_imports)
     return cfg
+
+
+def check_base_files(path: str, _seen: Optional[set] = None) -> None:
+    """Fail with the including file named when a ``_base_`` is missing.
+
+    mmengine raises a bare ``FileNotFoundError`` for the missing file only;
+    this walks the ``_base_`` lists first (recursively; ``pkg::path`` bases
+    of other packages are left to mmengine).
+
+    Args:
+        path (str): The config file.
+
+    Raises:
+        FileNotFoundError: Naming the missing base, where it was looked for
+            and the file that includes it.
+    """
+    seen = _seen if _seen is not None else set()
+    path = osp.abspath(path)
+    if path in seen or not path.endswith('.py'):
+        return
+    seen.add(path)
+    try:
+        bases = Config._get_base_files(path)
+    except Exception:  # noqa: BLE001 - a syntax error: mmengine reports it
+        return
+    for base in bases:
+        if not isinstance(base, str) or '::' in base:
+            continue
+        target = osp.abspath(osp.join(osp.dirname(path), base))
+        if not osp.isfile(target):
+            raise FileNotFoundError(
+                f'The config {osp.relpath(path)} includes _base_ {base!r}, '
+                f'which does not exist (looked for {osp.relpath(target)}). '
+                '_base_ paths are relative to the including file; fix the '
+                'path (see the files under configs/_base_/).')
+        check_base_files(target, seen)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _config_get(cfg: Any, dotted: str) -> Any:
+    node = dict(cfg) if isinstance(cfg, Config) else cfg
+    for key in dotted.split('.'):
+        if not isinstance(node, dict) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def config_value_problems(cfg: Config, training: bool = True) -> List[str]:
+    """Values that would make a run fail late or run silently wrong.
+
+    Iteration and epoch counts, intervals and batch sizes must be integers
+    >= 1 (a checkpoint interval may be -1: no periodic checkpoints), worker
+    counts integers >= 0, and the learning rate a positive finite number.
+
+    Args:
+        cfg (Config): The merged config.
+        training (bool): Whether the run trains. Defaults to True.
+
+    Returns:
+        list[str]: One message per problem, naming the key and the fix.
+    """
+    problems = []
+
+    def integer(key: str, minimum: int, meaning: str,
+                off: Optional[str] = None) -> None:
+        """``off``: what -1 means, where -1 is allowed."""
+        value = _config_get(cfg, key)
+        if value is None:
+            return
+        if _is_int(value) and (value >= minimum or
+                               (off is not None and value == -1)):
+            return
+        allowed = f'an integer >= {minimum}'
+        if off is not None:
+            allowed += f' (or -1: {off})'
+        problems.append(
+            f'{key}={value!r}: {meaning} must be {allowed}. Fix it in the '
+            f'config or with --cfg-options {key}=...')
+
+    loaders = ['test_dataloader']
+    if training:
+        loaders = ['train_dataloader']
+        if cfg.get('val_cfg', None) is not None:
+            loaders.append('val_dataloader')
+        integer('train_cfg.max_iters', 1, 'the number of training '
+                'iterations')
+        integer('train_cfg.max_epochs', 1, 'the number of training epochs')
+        integer('train_cfg.val_interval', 1, 'the validation interval (in '
+                'iterations or epochs)')
+        integer('default_hooks.checkpoint.interval', 1,
+                'the checkpoint interval (in iterations or epochs)',
+                off='no periodic checkpoints')
+        integer('default_hooks.logger.interval', 1, 'the logging interval '
+                '(in iterations)')
+        key = 'optim_wrapper.optimizer.lr'
+        lr = _config_get(cfg, key)
+        if lr is not None and (isinstance(lr, bool)
+                               or not isinstance(lr, (int, float))
+                               or not math.isfinite(lr) or lr <= 0):
+            problems.append(
+                f'{key}={lr!r}: the learning rate must be a positive finite '
+                'number (e.g. 1e-3). Fix it in the config or with '
+                f'--cfg-options {key}=0.001')
+    for name in loaders:
+        integer(f'{name}.batch_size', 1, 'the batch size')
+        integer(f'{name}.num_workers', 0, 'the number of data loading '
+                'processes')
+    return problems
+
+
+def check_config_values(cfg: Config, training: bool = True) -> None:
+    """Raise on the values :func:`config_value_problems` finds.
+
+    Args:
+        cfg (Config): The merged config.
+        training (bool): Whether the run trains. Defaults to True.
+
+    Raises:
+        ValueError: Listing every problem.
+    """
+    problems = config_value_problems(cfg, training)
+    if problems:
+        raise ValueError(
+            f'The config {cfg.filename} has invalid values:\n  ' +
+            '\n  '.join(problems))
 
 
 def prepare_amp(cfg: Config) -> None:
@@ -208,8 +339,10 @@ def normalize_hooks(cfg: Config) -> None:
 def check_config(cfg: Config, training: bool = True) -> None:
     """Catch configuration mistakes before a long run starts.
 
-    Checks that every component ``type`` is registered (with close names
-    for typos), that the data loaders the run needs are configured and that
+    Checks the values of iteration counts, intervals, batch sizes and the
+    learning rate, that every component ``type`` is registered (with close
+    names for typos) and takes the keyword arguments the config gives it,
+    that the data loaders the run needs are configured and that
     the dataset windows match the model's ``input_frames``/
     ``output_frames``. (Shapes are checked against the real data by
     :class:`~stpredict.engine.hooks.PreflightCheckHook` once the model and
@@ -225,8 +358,11 @@ def check_config(cfg: Config, training: bool = True) -> None:
         raise ValueError(f'The config {cfg.filename} has no "model".')
     add_safety_hooks(cfg)
     normalize_hooks(cfg)
-    from stpredict.utils.registry_check import check_registry_names
+    check_config_values(cfg, training)
+    from stpredict.utils.registry_check import (check_component_arguments,
+                                                check_registry_names)
     check_registry_names(cfg)
+    check_component_arguments(cfg)
     needed = ['train_dataloader'] if training else ['test_dataloader']
     if training and cfg.get('val_cfg', None) is not None:
         needed.append('val_dataloader')

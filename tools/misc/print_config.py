@@ -2,7 +2,10 @@
 
 Every value of the config's ``_base_`` files is merged in, then the
 ``--cfg-options`` overrides are applied (the same way as in
-``tools/train.py``), and the result is printed as Python.
+``tools/train.py``), and the result is printed as Python. The config is
+then checked as ``tools/train.py`` checks it (component names and their
+keyword arguments, iteration counts, intervals, batch sizes, the learning
+rate); problems are printed to stderr and the exit status is 1.
 
 Usage:
     python tools/misc/print_config.py CONFIG [--cfg-options KEY=VALUE ...]
@@ -23,7 +26,7 @@ import sys
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
-from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -54,9 +57,15 @@ def main(argv=None) -> int:
               'convlstm_2x32_flying2digits-10to10_tiny.py (run from the '
               'repository root).', file=sys.stderr)
         return 1
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    from stpredict.utils import register_all_modules
+    from stpredict.utils.launch import config_value_problems, load_config
+    from stpredict.utils.registry_check import (check_component_arguments,
+                                                check_registry_names)
+    try:
+        cfg = load_config(args.config, args.cfg_options)
+    except FileNotFoundError as error:  # a missing _base_
+        print(error, file=sys.stderr)
+        return 1
     print(f'Config (resolved): {args.config}')
     print(cfg.pretty_text)
     if args.save:
@@ -65,6 +74,18 @@ def main(argv=None) -> int:
             os.makedirs(directory, exist_ok=True)
         cfg.dump(args.save)
         print(f'Saved the resolved config to "{args.save}".')
+    register_all_modules(init_default_scope=False)
+    problems = config_value_problems(cfg)
+    for check in (check_registry_names, check_component_arguments):
+        try:
+            check(cfg)
+        except (KeyError, TypeError) as error:
+            problems.append(str(error))
+    if problems:
+        print(f'The config {args.config} has problems:', file=sys.stderr)
+        for problem in problems:
+            print(f'  {problem}', file=sys.stderr)
+        return 1
     return 0
 
 
