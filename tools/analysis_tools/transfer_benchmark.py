@@ -384,7 +384,51 @@ class Benchmark:
                     f'| {METHODS[method][0]} | {diff["mean"]:+.1f} | '
                     f'[{diff["low"]:+.1f}, {diff["high"]:+.1f}] | '
                     f'{diff["p_below_zero"]:.2f} |')
+        lines += self.training_curves(by_arm)
         return '\n'.join(lines) + '\n'
+
+    def training_curves(self, by_arm: Dict[str, Dict[int, dict]]) -> List[str]:
+        """Frame and distillation losses and mean transfer gates during
+        training of the arms that have them (mean over seeds)."""
+        lines: List[str] = []
+        for method in self.methods:
+            curves = [self.train_scalars(method, seed) for seed in self.seeds]
+            curves = [c for c in curves if c]
+            if not curves or not any('loss_distill' in row
+                                     for row in curves[0].values()):
+                continue
+            steps = sorted(set.intersection(*(set(c) for c in curves)))
+            lines += ['', f'Training of {METHODS[method][0]} (mean over '
+                      f'{len(curves)} seeds; logged every 50 iterations):',
+                      '', '| iteration | loss_frame | beta * loss_distill | '
+                      'mean gate a^m |', '| --- | --- | --- | --- |']
+            for step in steps:
+                rows = [c[step] for c in curves]
+                gates = [np.mean([v for k, v in r.items()
+                                  if k.startswith('gate_l')]) for r in rows]
+                lines.append(
+                    f'| {step} | '
+                    f'{np.mean([r["loss_frame"] for r in rows]):.1f} | '
+                    f'{np.mean([r["loss_distill"] for r in rows]):.1f} | '
+                    f'{np.mean(gates):.3f} |')
+        return lines
+
+    def train_scalars(self, method: str, seed: int) -> Dict[int, dict]:
+        """``{iteration: logged training scalars}`` of one run."""
+        work_dir = self.path(method, f'seed{seed}')
+        rows: Dict[int, dict] = {}
+        if not osp.isdir(work_dir):
+            return rows
+        for stamp in sorted(os.listdir(work_dir)):
+            path = osp.join(work_dir, stamp, 'vis_data', 'scalars.json')
+            if not osp.isfile(path):
+                continue
+            with open(path) as file:
+                for line in file:
+                    row = json.loads(line)
+                    if 'loss_frame' in row and row.get('step', 0) % 50 == 0:
+                        rows[int(row['step'])] = row
+        return rows
 
     @staticmethod
     def per_sequence(runs: Dict[int, dict], seeds: List[int]) -> np.ndarray:
