@@ -10,6 +10,7 @@ Examples:
 import argparse
 import os
 import os.path as osp
+import signal
 import sys
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
@@ -17,6 +18,8 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from stpredict.engine.hooks.stop_signal_hook import (  # noqa: E402
+    TrainingInterrupted)
 from stpredict.engine.hooks.work_dir_lock_hook import (  # noqa: E402
     acquire_work_dir_lock, main_rank)
 from stpredict.utils import register_all_modules  # noqa: E402
@@ -117,9 +120,19 @@ def main() -> None:
         check_checkpoint(cfg.load_from)
     check_config(cfg)
     prepare_launcher(cfg)
-    runner = Runner.from_cfg(cfg)
     try:
+        runner = Runner.from_cfg(cfg)
         runner.train()
+    except TrainingInterrupted as stop:
+        # a checkpoint was saved; the log says how to resume
+        shutdown_distributed(wait_for_peers=False)
+        sys.exit(stop.exit_code)
+    except KeyboardInterrupt:
+        shutdown_distributed(wait_for_peers=False)
+        print('Interrupted: the run stopped at once (before training '
+              'started, or on a second Ctrl-C). The checkpoints on disk are '
+              'complete; continue with --resume auto.', file=sys.stderr)
+        sys.exit(128 + signal.SIGINT)
     except BaseException:
         shutdown_distributed(wait_for_peers=False)
         raise

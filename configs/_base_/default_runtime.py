@@ -25,6 +25,8 @@ default_hooks = dict(
     strict_load=dict(type='StrictLoadHook'),
     # a second training run into a work dir in use refuses to start
     work_dir_lock=dict(type='WorkDirLockHook'),
+    # SIGTERM/SIGINT: finish the iteration, save, say how to resume
+    stop_signal=dict(type='StopSignalHook'),
 )
 
 env_cfg = dict(

@@ -11,9 +11,11 @@ paths on import, so every checkpoint that the Runner saves is written this
 way, with a checksum file beside it (``iter_900.pth.sha256``, the format of
 ``sha256sum``) that the loader verifies.
 """
+import errno
 import hashlib
 import os
 import os.path as osp
+import shutil
 from pathlib import Path
 from typing import List, Optional, Union
 
@@ -22,6 +24,37 @@ from mmengine.fileio.backends import LocalBackend, register_backend
 #: Marker in the names of temporary files (ignored when looking for
 #: checkpoints and removed by :func:`remove_stale_temporaries`).
 TEMPORARY_MARKER = '.tmp-'
+
+
+class DiskFullError(OSError):
+    """There is no room on the disk for a file being written."""
+
+
+def free_bytes(directory: str) -> int:
+    """Bytes free for this user on the file system of ``directory``.
+
+    Args:
+        directory (str): An existing folder.
+
+    Returns:
+        int: The free bytes.
+    """
+    return shutil.disk_usage(directory).free
+
+
+def _disk_full(path: str, needed: int) -> DiskFullError:
+    directory = osp.dirname(osp.abspath(path))
+    try:
+        free = f'{free_bytes(directory)} bytes are'
+    except OSError:  # pragma: no cover
+        free = 'an unknown number of bytes is'
+    return DiskFullError(
+        errno.ENOSPC,
+        f'No space left to write {path}: it needs {needed} bytes and '
+        f'{free} free in {directory}. The files already there are intact '
+        '(writes are atomic). Free some space (old work dirs, or fewer '
+        'checkpoints with default_hooks.checkpoint.max_keep_ckpts) and '
+        'continue with --resume auto.')
 
 
 def temporary_path(path: Union[str, Path]) -> str:
@@ -51,6 +84,11 @@ def atomic_write(data: Union[bytes, str],
             even a power cut leaves a complete file. Defaults to True.
         encoding (str): Text encoding when ``data`` is a str.
             Defaults to 'utf-8'.
+
+    Raises:
+        DiskFullError: The disk has no room for it (the message names the
+            file, the bytes needed and the bytes free); nothing was
+            changed.
     """
     path = str(path)
     directory = osp.dirname(osp.abspath(path))
@@ -58,6 +96,8 @@ def atomic_write(data: Union[bytes, str],
     temporary = temporary_path(path)
     if isinstance(data, str):
         data = data.encode(encoding)
+    if len(data) > 4096 and len(data) > free_bytes(directory):
+        raise _disk_full(path, len(data))
     try:
         with open(temporary, 'wb') as file:
             file.write(data)
@@ -65,9 +105,13 @@ def atomic_write(data: Union[bytes, str],
             if fsync:
                 os.fsync(file.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as error:
         if osp.exists(temporary):
             os.remove(temporary)
+        if isinstance(error, OSError) and error.errno in (
+                errno.ENOSPC, errno.EDQUOT) and \
+                not isinstance(error, DiskFullError):
+            raise _disk_full(path, len(data)) from None
         raise
     if fsync:
         _fsync_directory(directory)
@@ -158,6 +202,10 @@ def write_with_checksum(data: bytes, path: Union[str, Path]) -> str:
         str: The hex SHA-256 of ``data``.
     """
     path = str(path)
+    directory = osp.dirname(osp.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    if len(data) > free_bytes(directory):  # before touching anything
+        raise _disk_full(path, len(data))
     digest = hashlib.sha256(data).hexdigest()
     try:
         old = read_checksums(path) if osp.isfile(path) else None
@@ -309,7 +357,8 @@ def register_atomic_local_backend() -> None:
 
 
 __all__ = [
-    'AtomicLocalBackend', 'CHECKSUM_SUFFIX', 'atomic_write', 'checksum_path',
+    'AtomicLocalBackend', 'CHECKSUM_SUFFIX', 'DiskFullError', 'atomic_write',
+    'checksum_path', 'free_bytes',
     'read_checksums', 'remove_orphan_checksums', 'remove_stale_temporaries',
     'register_atomic_local_backend', 'sha256_of_file', 'temporary_path',
     'write_with_checksum'

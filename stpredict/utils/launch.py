@@ -295,7 +295,8 @@ def visualization_hook_cfg(cfg: Config) -> Optional[dict]:
 #: by name (``default_hooks.NAME=None``).
 SAFETY_HOOKS = dict(
     strict_load=dict(type='StrictLoadHook'),
-    work_dir_lock=dict(type='WorkDirLockHook'))
+    work_dir_lock=dict(type='WorkDirLockHook'),
+    stop_signal=dict(type='StopSignalHook'))
 
 
 def add_safety_hooks(cfg: Config) -> None:

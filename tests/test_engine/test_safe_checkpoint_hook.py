@@ -1,6 +1,7 @@
 """SafeCheckpointHook: best checkpoints replaced atomically, best scores
 restored from the work dir's record on resume."""
 import json
+import os
 from types import SimpleNamespace
 
 import torch
@@ -101,3 +102,17 @@ def test_no_record_keeps_mmengine_behaviour(tmp_path):
     hook.file_backend = get_file_backend(str(tmp_path))
     hook.before_train(runner)
     assert runner.message_hub.get_info('best_score') == 3.0
+
+
+def test_checkpoints_beyond_max_keep_left_by_a_kill_are_removed(tmp_path):
+    # killed after writing iter_6.pth, before retiring iter_2.pth: the
+    # resumed message hub keeps [4, 6]
+    for step in (2, 4, 6):
+        write_checkpoint(tmp_path / f'iter_{step}.pth')
+    runner = runner_for(tmp_path, 'best_f', keep_ckpt_ids=[4, 6])
+    hook = SafeCheckpointHook(interval=2, by_epoch=False, max_keep_ckpts=2)
+    hook.out_dir = str(tmp_path)
+    hook.before_train(runner)
+    assert sorted(os.listdir(tmp_path)) == [
+        'iter_4.pth', 'iter_4.pth.sha256', 'iter_6.pth', 'iter_6.pth.sha256'
+    ]

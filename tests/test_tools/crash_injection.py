@@ -9,7 +9,8 @@ Environment variables pick the fault:
   with SIGKILL, as a power cut or an out-of-memory kill would;
 - ``STPREDICT_TEST_KILL_DURING_BEST_SAVE``: the same for the best
   checkpoint of that iteration (``best_*_iter_N.pth``);
-- ``STPREDICT_TEST_NAN_AT_ITER``: the (1-based) iteration whose loss is NaN.
+- ``STPREDICT_TEST_NAN_AT_ITER``: the (1-based) iteration whose loss is NaN;
+- ``STPREDICT_TEST_FREE_BYTES``: the free disk space that writes see.
 """
 import os
 import signal
@@ -69,3 +70,7 @@ if _nan_at:
         return losses
 
     RecurrentPredictor.loss = _loss_nan_at
+
+_free = os.environ.get('STPREDICT_TEST_FREE_BYTES')
+if _free:
+    atomic_io.free_bytes = lambda directory: int(_free)

@@ -9,6 +9,7 @@ import json
 import os
 import os.path as osp
 import random
+import re
 import signal
 import subprocess
 import time
@@ -149,3 +150,64 @@ def test_sigkill_while_saving_a_checkpoint_then_resume(unbroken, tmp_path):
     assert 'resumed epoch: 0, iter: 4' in log
     assert not glob.glob(osp.join(work_dir, '.iter_6.pth.tmp-*'))
     assert_same_training(final_state(work_dir), final_state(unbroken))
+
+
+@pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGINT])
+def test_stop_signal_saves_and_resumes_exactly(unbroken, tmp_path, signum):
+    """Pre-emption (SIGTERM) or Ctrl-C (SIGINT) at a random iteration: the
+    iteration finishes, a checkpoint of it is saved, the log says how to
+    resume, the exit status is 128 + N, and --resume auto continues
+    exactly."""
+    work_dir = str(tmp_path)
+    stop_after = random.randint(2, MAX_ITERS - 2)
+    process = subprocess.Popen(
+        command(work_dir), cwd=REPO_ROOT,
+        env=environment(STPREDICT_TEST_ITER_SLEEP='0.3'),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 240
+    try:
+        while max(losses(work_dir), default=0) < stop_after:
+            assert process.poll() is None, 'training ended before the signal'
+            assert time.time() < deadline
+            time.sleep(0.02)
+        process.send_signal(signum)
+        log, _ = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 128 + signum, log[-3000:]
+    name = signal.Signals(signum).name
+    match = re.search(rf'Training stopped by {name} after iteration (\d+)\. '
+                      r'Saved (\S+)\. Resume with: python (.*)$', log,
+                      re.MULTILINE)
+    assert match, log[-3000:]
+    step = int(match.group(1))
+    assert step >= stop_after
+    assert match.group(2) == osp.join(work_dir, f'iter_{step}.pth')
+    assert '--resume auto' in match.group(3) and work_dir in match.group(3)
+    assert 'Traceback' not in log
+    # no orphans: max_keep_ckpts=2 periodic checkpoints, no temporary files
+    periodic = glob.glob(osp.join(work_dir, 'iter_*.pth'))
+    assert len(periodic) <= 2 and osp.join(work_dir, f'iter_{step}.pth') \
+        in periodic
+    assert not glob.glob(osp.join(work_dir, '.*.tmp-*'))
+    with open(osp.join(work_dir, 'last_checkpoint')) as file:
+        assert file.read() == f'iter_{step}.pth'
+
+    code, log = train(work_dir, '--resume', 'auto')
+    assert code == 0, log[-3000:]
+    assert f'resumed epoch: 0, iter: {step}' in log
+    assert_same_training(final_state(work_dir), final_state(unbroken))
+
+
+def test_full_disk_names_the_file_the_bytes_and_the_free_space(tmp_path):
+    work_dir = str(tmp_path)
+    code, log = train(work_dir, STPREDICT_TEST_FREE_BYTES='1000')
+    assert code != 0
+    assert re.search(
+        r'DiskFullError: \[Errno 28\] No space left to write '
+        rf'{re.escape(osp.join(work_dir, "iter_2.pth"))}: it needs \d+ '
+        rf'bytes and 1000 bytes are free in {re.escape(work_dir)}', log), \
+        log[-3000:]
+    assert not glob.glob(osp.join(work_dir, '*.pth*'))
+    assert not glob.glob(osp.join(work_dir, '.*.tmp-*'))

@@ -9,6 +9,7 @@ from .safe_checkpoint_hook import SafeCheckpointHook
 from .scheduled_sampling_hook import (ScheduledSamplingHook,
                                       linear_sampling_eta,
                                       reverse_sampling_etas)
+from .stop_signal_hook import StopSignalHook, TrainingInterrupted
 from .strict_load_hook import StrictLoadHook
 from .transfer_gate_hook import TransferGateHook, gate_table
 from .work_dir_lock_hook import (WorkDirInUseError, WorkDirLockHook,
@@ -18,7 +19,8 @@ from .work_dir_lock_hook import (WorkDirInUseError, WorkDirLockHook,
 __all__ = [
     'DivergenceError', 'NonFiniteLossError', 'NonFiniteLossHook',
     'RandomStateHook',
-    'SafeCheckpointHook', 'StrictLoadHook', 'PreflightCheckHook',
+    'SafeCheckpointHook', 'StopSignalHook', 'StrictLoadHook',
+    'TrainingInterrupted', 'PreflightCheckHook',
     'PreflightError',
     'preflight_model',
     'PredictionSaverHook', 'PredictionVisualizationHook',

@@ -1,7 +1,9 @@
 """A checkpoint hook that never leaves the run without a usable checkpoint."""
 import json
 import math
+import os
 import os.path as osp
+import re
 from typing import Any, Dict, Optional
 
 from mmengine.dist import is_main_process
@@ -217,6 +219,7 @@ class SafeCheckpointHook(CheckpointHook):
             runner (Runner): The runner.
         """
         super().before_train(runner)
+        self._remove_orphans(runner)
         if not self.save_best:
             return
         record = self._read_record()
@@ -231,6 +234,27 @@ class SafeCheckpointHook(CheckpointHook):
         for key_indicator in self.key_indicators:
             self._restore_best(runner, key_indicator,
                                record.get(key_indicator))
+
+    def _remove_orphans(self, runner) -> None:
+        """Remove periodic checkpoints that a kill left beyond
+        ``max_keep_ckpts``: older than every kept one, and not kept (the
+        run died between writing a checkpoint and retiring the oldest)."""
+        if self.max_keep_ckpts <= 0 or not self.keep_ckpt_ids or \
+                not is_main_process() or not osp.isdir(self.out_dir):
+            return
+        oldest = min(self.keep_ckpt_ids)
+        pattern = re.compile('^' + re.escape(self.filename_tmpl).replace(
+            re.escape('{}'), r'(\d+)') + '$')
+        for name in os.listdir(self.out_dir):
+            match = pattern.match(name)
+            if match and int(match.group(1)) < oldest and int(
+                    match.group(1)) not in self.keep_ckpt_ids:
+                path = self.file_backend.join_path(self.out_dir, name)
+                if self._remove(path):
+                    runner.logger.info(
+                        f'Removed {path}: beyond max_keep_ckpts='
+                        f'{self.max_keep_ckpts}, left by an interrupted '
+                        'run.')
 
     def _restore_best(self, runner, key_indicator: str,
                       entry: Optional[dict]) -> None:
