@@ -1,32 +1,132 @@
-"""Print a test-metrics JSON (from ``tools/test.py --out``) as a table.
+"""Print test-metric files (``tools/test.py --out``) as a table.
 
-Each metric is shown next to its copy-the-last-observed-frame baseline
-(keys ending in ``_copy_last``) when the test config computed it.
+With one file, each metric is shown next to its copy-the-last-observed-
+frame baseline (keys ending in ``_copy_last``) when the test config
+computed it. With several files, one column per file and a last column
+naming the best file of each metric (smallest for errors, losses and FAR,
+largest otherwise); the baseline rows are listed as metrics of their own.
 
-Example:
-    python tools/analysis_tools/print_metrics.py work_dirs/run/test_metrics.json
-"""
+Examples:
+    python tools/analysis_tools/print_metrics.py work_dirs/run1/test.json
+    python tools/analysis_tools/print_metrics.py work_dirs/run1/test.json work_dirs/run2/test.json
+"""  # noqa: E501
 import argparse
 import json
+import os.path as osp
 import sys
-from typing import Dict, List
+from typing import Dict, List, Optional, Sequence
+
+sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
+
+from stpredict.utils.text_table import format_table  # noqa: E402
 
 BASELINE_SUFFIX = '_copy_last'
-LOWER_IS_BETTER = ('mse', 'mae')
+LOWER_IS_BETTER = ('mse', 'mae', 'bmse', 'bmae', 'gdl', 'far', 'loss')
+
+
+class ResultFileError(ValueError):
+    """A file is not a metrics JSON of ``tools/test.py --out``."""
+
+
+def lower_is_better(name: str) -> bool:
+    """Whether smaller values of the metric ``name`` are better."""
+    return name.split('/')[-1].startswith(LOWER_IS_BETTER)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def load_metrics(path: str) -> Dict[str, object]:
+    """Read one metrics file of ``tools/test.py --out``.
+
+    A file whose metrics sit under a ``metrics`` key (with other keys
+    describing the run) is read from there.
+
+    Args:
+        path (str): The JSON file.
+
+    Returns:
+        dict: The metrics.
+
+    Raises:
+        ResultFileError: If the file is missing, is a JSON-lines log (such
+            as ``vis_data/scalars.json``), is not valid JSON, or holds no
+            metrics.
+    """
+    fix = ('write one with python tools/test.py CONFIG CHECKPOINT --out '
+           'FILE.json')
+    if not osp.isfile(path):
+        raise ResultFileError(f'{path} does not exist: {fix}.')
+    with open(path, encoding='utf-8') as file:
+        text = file.read()
+    try:
+        metrics = json.loads(text)
+    except json.JSONDecodeError as error:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) > 1 and _all_json_objects(lines):
+            raise _log_error(path, len(lines), fix) from None
+        raise ResultFileError(
+            f'{path} is not valid JSON ({error.msg} at line {error.lineno} '
+            f'column {error.colno}): the file is damaged or of another '
+            f'kind; {fix}.') from None
+    if isinstance(metrics, dict) and 'step' in metrics:
+        raise _log_error(path, 1, fix)  # a log of one record
+    if isinstance(metrics, dict) and isinstance(metrics.get('metrics'),
+                                                dict):
+        metrics = metrics['metrics']
+    if not isinstance(metrics, dict) or not any(
+            _is_number(value) for value in metrics.values()):
+        raise ResultFileError(
+            f'{path} holds no metrics (a JSON object of metric names and '
+            f'numbers is expected, got {_describe(metrics)}); {fix}.')
+    return metrics
+
+
+def _log_error(path: str, records: int, fix: str) -> ResultFileError:
+    return ResultFileError(
+        f'{path} is a JSON-lines log ({records} record(s), one per line, '
+        "like a training run's vis_data/scalars.json), not a metrics file "
+        'of tools/test.py --out. For the validation metrics of training '
+        'runs use python tools/analysis_tools/analyze_logs.py compare '
+        f'WORK_DIR [WORK_DIR ...]; for test metrics, {fix}.')
+
+
+def _all_json_objects(lines: Sequence[str]) -> bool:
+    for line in lines:
+        try:
+            if not isinstance(json.loads(line), dict):
+                return False
+        except json.JSONDecodeError:
+            return False
+    return True
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, dict):
+        return f'an object without numbers: keys {sorted(value)[:5]}'
+    return f'a JSON {type(value).__name__}'
+
+
+def scalar_metrics(metrics: Dict[str, object],
+                   baselines: bool = False) -> Dict[str, float]:
+    """The scalar metrics (no curves), with or without baseline keys."""
+    return {
+        key: float(value)
+        for key, value in metrics.items()
+        if _is_number(value) and not key.endswith('_curve') and (
+            baselines or BASELINE_SUFFIX not in key)
+    }
 
 
 def metric_rows(metrics: Dict[str, object]) -> List[List[str]]:
     """Rows ``[name, model, baseline, better?]`` of the scalar metrics."""
     rows = []
-    for key, value in metrics.items():
-        if key.endswith('_curve') or BASELINE_SUFFIX in key:
-            continue
-        if not isinstance(value, (int, float)):
-            continue
+    for key, value in scalar_metrics(metrics).items():
         name = key.split('/')[-1]
         baseline = metrics.get(key + BASELINE_SUFFIX)
-        if isinstance(baseline, (int, float)):
-            lower = name.startswith(LOWER_IS_BETTER)
+        if _is_number(baseline):
+            lower = lower_is_better(name)
             better = value < baseline if lower else value > baseline
             rows.append([name, f'{value:.4f}', f'{baseline:.4f}',
                          'yes' if better else 'NO'])
@@ -35,23 +135,72 @@ def metric_rows(metrics: Dict[str, object]) -> List[List[str]]:
     return rows
 
 
-def format_table(rows: List[List[str]]) -> str:
-    header = ['metric', 'model', 'copy last frame', 'model better']
-    table = [header] + rows
-    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    lines = [' | '.join(cell.ljust(w) for cell, w in zip(row, widths))
-             for row in table]
-    lines.insert(1, '-+-'.join('-' * w for w in widths))
-    return '\n'.join(lines)
+def comparison_rows(results: Dict[str, Dict[str, object]]) -> List[List[str]]:
+    """Rows ``[metric, value per file ..., best file]`` of several files.
+
+    Args:
+        results (dict): ``{label: metrics}`` of each file.
+
+    Returns:
+        list[list[str]]: One row per metric of any file (``-`` where a file
+        lacks it).
+    """
+    tables = {label: scalar_metrics(metrics, baselines=True)
+              for label, metrics in results.items()}
+    keys: List[str] = []
+    for table in tables.values():
+        keys += [key for key in table if key not in keys]
+    rows = []
+    for key in keys:
+        values = {label: table[key] for label, table in tables.items()
+                  if key in table}
+        pick = min if lower_is_better(key) else max
+        best = pick(values, key=values.get)
+        tie = list(values.values()).count(values[best]) > 1
+        rows.append([key] + [
+            f'{tables[label][key]:.4f}' if key in tables[label] else '-'
+            for label in results
+        ] + ['-' if len(values) < 2 else '(tie)' if tie else best])
+    return rows
 
 
-def main() -> int:
+def file_labels(paths: Sequence[str]) -> List[str]:
+    """Short distinct names of files: their names, else longer paths."""
+    for depth in range(1, 64):
+        labels = ['/'.join(osp.abspath(path).split(osp.sep)[-depth:])
+                  for path in paths]
+        if len(set(labels)) == len(labels):
+            return labels
+    return list(paths)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('metrics_json', help='file written by test.py --out')
-    args = parser.parse_args()
-    with open(args.metrics_json) as file:
-        metrics = json.load(file)
-    print(format_table(metric_rows(metrics)))
+    parser.add_argument('metrics_json', nargs='+',
+                        help='file(s) written by tools/test.py --out')
+    parser.add_argument('--labels', nargs='+',
+                        help='column names of the files (default: their '
+                        'shortest distinct paths)')
+    args = parser.parse_args(argv)
+    if args.labels and len(args.labels) != len(args.metrics_json):
+        parser.error(f'--labels names {len(args.labels)} files but '
+                     f'{len(args.metrics_json)} are given')
+    try:
+        results = [load_metrics(path) for path in args.metrics_json]
+    except ResultFileError as error:
+        print(f'print_metrics.py: error: {error}', file=sys.stderr)
+        return 1
+    if len(results) == 1:
+        print(format_table(['metric', 'model', 'copy last frame',
+                            'model better'], metric_rows(results[0]),
+                           right_align=(1, 2)))
+        return 0
+    labels = args.labels or file_labels(args.metrics_json)
+    if len(set(labels)) != len(labels):
+        parser.error(f'the labels must differ, got {labels}')
+    print(format_table(['metric'] + labels + ['best'],
+                       comparison_rows(dict(zip(labels, results))),
+                       right_align=range(1, len(labels) + 1)))
     return 0
 
 
