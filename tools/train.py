@@ -15,9 +15,12 @@ import sys
 
 sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 
+import torch.distributed as torch_dist  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from stpredict.engine.hooks.dist_watchdog_hook import (  # noqa: E402
+    CollectiveTimeoutError, explain_collective_failure)
 from stpredict.engine.hooks.stop_signal_hook import (  # noqa: E402
     TrainingInterrupted)
 from stpredict.engine.hooks.work_dir_lock_hook import (  # noqa: E402
@@ -133,8 +136,16 @@ def main() -> None:
               'started, or on a second Ctrl-C). The checkpoints on disk are '
               'complete; continue with --resume auto.', file=sys.stderr)
         sys.exit(128 + signal.SIGINT)
-    except BaseException:
+    except BaseException as error:
+        explanation = None
+        if torch_dist.is_available() and torch_dist.is_initialized():
+            timeout = (cfg.get('env_cfg') or {}).get('dist_cfg', {}).get(
+                'timeout')
+            explanation = explain_collective_failure(error, cfg.work_dir,
+                                                     timeout)
         shutdown_distributed(wait_for_peers=False)
+        if explanation:
+            raise CollectiveTimeoutError(explanation) from error
         raise
     del runner
     shutdown_distributed()

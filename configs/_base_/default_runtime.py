@@ -27,6 +27,9 @@ default_hooks = dict(
     work_dir_lock=dict(type='WorkDirLockHook'),
     # SIGTERM/SIGINT: finish the iteration, save, say how to resume
     stop_signal=dict(type='StopSignalHook'),
+    # distributed runs: name the rank that went silent when a collective
+    # times out (env_cfg.dist_cfg.timeout, seconds)
+    dist_watchdog=dict(type='DistWatchdogHook'),
 )
 
 env_cfg = dict(

@@ -1,4 +1,5 @@
 """Checks and settings that the command-line tools apply before a run."""
+import datetime
 import gc
 import json
 import math
@@ -211,8 +212,22 @@ def prepare_launcher(cfg: Config) -> None:
         cfg (Config): The config (``cfg.launcher`` set by the tool).
     """
     launcher = cfg.get('launcher', 'none')
-    if launcher == 'none' or torch.cuda.is_available():
+    if launcher == 'none':
         return
+    # (Config.setdefault stores a copy of a new dict: assign explicitly)
+    env_cfg = dict(cfg.get('env_cfg') or {})
+    dist_cfg = dict(env_cfg.get('dist_cfg') or {})
+    timeout = dist_cfg.setdefault('timeout', DEFAULT_COLLECTIVE_TIMEOUT)
+    if isinstance(timeout, bool) or not isinstance(
+            timeout, (int, float)) or not math.isfinite(timeout) or \
+            timeout <= 0:
+        raise ValueError(
+            f'env_cfg.dist_cfg.timeout={timeout!r}: the collective timeout '
+            'must be a positive number of seconds (e.g. 1800).')
+    env_cfg['dist_cfg'] = dist_cfg
+    cfg.env_cfg = env_cfg
+    if torch.cuda.is_available():
+        return  # mmengine's init_dist takes the timeout from dist_cfg
     if launcher != 'pytorch':
         raise RuntimeError(
             f'--launcher {launcher} needs GPUs, and this machine has none. '
@@ -226,12 +241,11 @@ def prepare_launcher(cfg: Config) -> None:
         raise RuntimeError(
             f'--launcher pytorch needs the environment variables {missing} '
             'that torchrun sets. Start with tools/dist_train.sh CONFIG N.')
-    # (Config.setdefault stores a copy of a new dict: assign explicitly)
-    env_cfg = dict(cfg.get('env_cfg') or {})
-    env_cfg['dist_cfg'] = dict(env_cfg.get('dist_cfg') or {}, backend='gloo')
+    env_cfg['dist_cfg'] = dict(dist_cfg, backend='gloo')
     cfg.env_cfg = env_cfg
     if not torch_dist.is_initialized():
-        torch_dist.init_process_group(backend='gloo')
+        torch_dist.init_process_group(
+            backend='gloo', timeout=datetime.timedelta(seconds=timeout))
     wrapper = cfg.get('model_wrapper_cfg') or dict(
         type='MMDistributedDataParallel', broadcast_buffers=False)
     wrapper['device_ids'] = None
@@ -296,7 +310,12 @@ def visualization_hook_cfg(cfg: Config) -> Optional[dict]:
 SAFETY_HOOKS = dict(
     strict_load=dict(type='StrictLoadHook'),
     work_dir_lock=dict(type='WorkDirLockHook'),
-    stop_signal=dict(type='StopSignalHook'))
+    stop_signal=dict(type='StopSignalHook'),
+    dist_watchdog=dict(type='DistWatchdogHook'))
+
+#: Seconds a rank waits in a collective for the others before failing
+#: (``env_cfg.dist_cfg.timeout``), unless the config sets it.
+DEFAULT_COLLECTIVE_TIMEOUT = 1800
 
 
 def add_safety_hooks(cfg: Config) -> None:

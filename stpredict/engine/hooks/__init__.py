@@ -1,3 +1,5 @@
+from .dist_watchdog_hook import (CollectiveTimeoutError, DistWatchdogHook,
+                                 explain_collective_failure)
 from .non_finite_loss_hook import (DivergenceError, NonFiniteLossError,
                                    NonFiniteLossHook)
 from .prediction_saver_hook import PredictionSaverHook
@@ -17,6 +19,8 @@ from .work_dir_lock_hook import (WorkDirInUseError, WorkDirLockHook,
                                  release_work_dir_lock)
 
 __all__ = [
+    'CollectiveTimeoutError', 'DistWatchdogHook',
+    'explain_collective_failure',
     'DivergenceError', 'NonFiniteLossError', 'NonFiniteLossHook',
     'RandomStateHook',
     'SafeCheckpointHook', 'StopSignalHook', 'StrictLoadHook',
