@@ -1,4 +1,5 @@
 """A LoggerHook that writes validation scalars at the step they belong to."""
+import re
 from typing import Dict, Optional
 
 from mmengine.hooks import LoggerHook
@@ -10,34 +11,45 @@ from stpredict.registry import HOOKS
 TIMING_KEYS = ('time', 'data_time')
 
 
-def checkpoint_progress(checkpoint: Optional[dict]) -> Dict[str, int]:
+def checkpoint_progress(checkpoint: Optional[dict]
+                        ) -> Dict[str, Optional[int]]:
     """The training progress stored in a checkpoint's meta.
 
+    The Runner saves ``meta['iter']`` and ``meta['epoch']``. A checkpoint
+    exported without them (weights only) may name the file it was cut from
+    in ``meta['source']`` (e.g. ``best_mse_per_frame_iter_750.pth``): the
+    iteration is then read from its ``iter_<N>``.
+
     Args:
-        checkpoint (dict, optional): A loaded checkpoint (``meta`` holds
-            ``iter`` and ``epoch`` for checkpoints saved by the Runner).
+        checkpoint (dict, optional): A loaded checkpoint.
 
     Returns:
-        dict: ``iter`` and ``epoch`` (0 where the checkpoint has none).
+        dict: ``iter`` and ``epoch``, None where the checkpoint does not
+        tell.
     """
     meta = (checkpoint or {}).get('meta') or {}
-    progress = {}
+    progress: Dict[str, Optional[int]] = {}
     for key in ('iter', 'epoch'):
-        value = meta.get(key, 0)
-        progress[key] = int(value) if isinstance(value, (int, float)) else 0
+        value = meta.get(key)
+        progress[key] = int(value) if isinstance(
+            value, (int, float)) and not isinstance(value, bool) else None
+    if progress['iter'] is None and isinstance(meta.get('source'), str):
+        match = re.search(r'(?:^|[^a-z])iter_(\d+)', meta['source'])
+        if match:
+            progress['iter'] = int(match.group(1))
     return progress
 
 
-def evaluated_progress(runner, loaded: Optional[Dict[str, int]] = None,
-                       key: str = 'iter') -> int:
+def evaluated_progress(runner,
+                       loaded: Optional[Dict[str, Optional[int]]] = None,
+                       key: str = 'iter') -> Optional[int]:
     """The training iteration (or epoch) of the weights being evaluated.
 
     During training (or after ``runner.train()``) this is the train loop's
     counter. In a run that only validates or tests (``tools/test.py``)
     the train loop is not built, and building it only to read 0 would
     load the training data: the counter then comes from the loaded
-    checkpoint (``loaded``, from :func:`checkpoint_progress`), 0 without
-    one.
+    checkpoint (``loaded``, from :func:`checkpoint_progress`).
 
     Args:
         runner (Runner): The runner.
@@ -46,12 +58,14 @@ def evaluated_progress(runner, loaded: Optional[Dict[str, int]] = None,
         key (str): ``'iter'`` or ``'epoch'``. Defaults to ``'iter'``.
 
     Returns:
-        int: The iteration (or epoch).
+        int, optional: The iteration (or epoch); None when neither a train
+        loop nor the loaded checkpoint tells (untrained weights or a
+        checkpoint without progress).
     """
     loop = getattr(runner, '_train_loop', None)
     if isinstance(loop, BaseLoop):
         return loop.iter if key == 'iter' else loop.epoch
-    return (loaded or {}).get(key, 0)
+    return (loaded or {}).get(key)
 
 
 @HOOKS.register_module()
@@ -87,7 +101,7 @@ class MetricLoggerHook(LoggerHook):
         super().__init__(
             log_metric_by_epoch=bool(log_metric_by_epoch), **kwargs)
         self.metric_by_epoch = log_metric_by_epoch
-        self._loaded: Dict[str, int] = {}
+        self._loaded: Dict[str, Optional[int]] = {}
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         self._loaded = checkpoint_progress(checkpoint)
@@ -110,5 +124,5 @@ class MetricLoggerHook(LoggerHook):
         key = 'epoch' if self._by_epoch(runner) else 'iter'
         runner.visualizer.add_scalars(
             scalars,
-            step=evaluated_progress(runner, self._loaded, key),
+            step=evaluated_progress(runner, self._loaded, key) or 0,
             file_path=self.json_log_path)

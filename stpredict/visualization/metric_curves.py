@@ -74,6 +74,12 @@ def curves_figure_size(num_curves: int,
             int(round(cols * panel_size[0] * dpi)))
 
 
+def lead_time_label(lead_time_unit: str = 'frame') -> str:
+    """The x-axis label of curves against lead time."""
+    unit = 'frames' if lead_time_unit == 'frame' else lead_time_unit
+    return f'lead time ({unit} ahead)'
+
+
 def plot_metric_curves(curves: Mapping[str, Mapping[str, Sequence[float]]],
                        lead_time_step: float = 1.0,
                        lead_time_unit: str = 'frame',
@@ -84,9 +90,12 @@ def plot_metric_curves(curves: Mapping[str, Mapping[str, Sequence[float]]],
     """Draw one panel per metric: its value at each lead time.
 
     Lead time ``t`` (1-based frame ``t`` of the forecast) is drawn at
-    ``t * lead_time_step``. The copy-last-frame baseline, when present, is
-    a dashed line in the same panel. Drawn with matplotlib's Agg canvas (no
-    display, no pyplot state).
+    ``t * lead_time_step`` and labelled ``+t * lead_time_step`` (a tick at
+    every lead time up to 12 frames, every k-th beyond); the x-axis says
+    ``lead time (frames ahead)`` or, e.g., ``lead time (min ahead)``. The
+    copy-last-frame baseline, when present, is a dashed line in the same
+    panel. Drawn with matplotlib's Agg canvas (no display, no pyplot
+    state).
 
     Args:
         curves (Mapping): ``{name: {'model': [...], 'copy_last': [...]}}``
@@ -124,7 +133,13 @@ def plot_metric_curves(curves: Mapping[str, Mapping[str, Sequence[float]]],
                       label='copy last frame' if label == 'copy_last' else
                       'model')
         axes.set_title(name, fontsize=10)
-        axes.set_xlabel(f'lead time ({lead_time_unit})', fontsize=8)
+        axes.set_xlabel(lead_time_label(lead_time_unit), fontsize=8)
+        frames = max(len(values) for values in lines.values())
+        every = max(1, math.ceil(frames / 12))  # at most 12 ticks
+        ticks = [(t + 1) * lead_time_step
+                 for t in range(every - 1, frames, every)]
+        axes.set_xticks(ticks)
+        axes.set_xticklabels([f'+{tick:g}' for tick in ticks])
         axes.tick_params(labelsize=7)
         axes.grid(True, alpha=0.3)
         if len(lines) > 1:

@@ -120,8 +120,14 @@ def test_validation_alone_logs_at_the_checkpoint_iteration(
 def test_checkpoint_progress():
     assert checkpoint_progress(dict(meta=dict(iter=200, epoch=1))) == dict(
         iter=200, epoch=1)
-    assert checkpoint_progress(dict(state_dict={})) == dict(iter=0, epoch=0)
-    assert checkpoint_progress(None) == dict(iter=0, epoch=0)
+    assert checkpoint_progress(dict(state_dict={})) == dict(iter=None,
+                                                            epoch=None)
+    assert checkpoint_progress(None) == dict(iter=None, epoch=None)
+    # weights cut from a Runner checkpoint, which the meta names
+    exported = dict(meta=dict(source='best_mse_per_frame_iter_750.pth'))
+    assert checkpoint_progress(exported) == dict(iter=750, epoch=None)
+    assert checkpoint_progress(dict(meta=dict(source='multiter_7.pth'))) == \
+        dict(iter=None, epoch=None)
 
 
 def test_metric_by_epoch_option():

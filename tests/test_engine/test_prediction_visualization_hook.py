@@ -7,13 +7,18 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
+from mmengine.config import Config
 from mmengine.registry import VISBACKENDS
+from mmengine.runner import Runner
 from mmengine.visualization import BaseVisBackend
 
+import stpredict.engine.hooks.prediction_visualization_hook as hook_module
 from stpredict.engine.hooks import PredictionVisualizationHook
-from stpredict.testing.runner_smoke import train_briefly
-from stpredict.visualization import (collect_curves, curves_figure_size,
-                                     dbz_to_rgb)
+from stpredict.testing.runner_smoke import shrink_config, train_briefly
+from stpredict.utils.launch import check_config
+from stpredict.visualization import (CAPTION_HEIGHT, LABEL_WIDTH,
+                                     TITLE_HEIGHT, add_title, collect_curves,
+                                     curves_figure_size, dbz_to_rgb)
 
 TINY_CONFIG = 'configs/convlstm/convlstm_2x32_flying2digits-10to10_tiny.py'
 RADAR_CONFIG = 'configs/convlstm/convlstm_4x64_radardwd-5to5.py'
@@ -45,6 +50,37 @@ class RecordingVisBackend(BaseVisBackend):
 def grid_size(rows, frames, height, width):
     """(height, width) of a grid of `rows` x `frames` frames."""
     return rows * (height + GAP) - GAP, frames * (width + GAP) - GAP
+
+
+def labelled_size(frames, height, width):
+    """(height, width) of a labelled forecast picture: a title band, caption
+    strips over the observed and the true rows, a margin of row labels."""
+    grid_height, grid_width = grid_size(4, frames, height, width)
+    return (TITLE_HEIGHT + 2 * CAPTION_HEIGHT + grid_height,
+            LABEL_WIDTH + grid_width)
+
+
+def row_tops(height):
+    """Top pixel of the observed, true, predicted and error rows."""
+    observed = TITLE_HEIGHT + CAPTION_HEIGHT
+    truth = observed + height + GAP + CAPTION_HEIGHT
+    return observed, truth, truth + height + GAP, truth + 2 * (height + GAP)
+
+
+def frame_at(image, row_top, column, height, width):
+    left = LABEL_WIDTH + column * (width + GAP)
+    return image[row_top:row_top + height, left:left + width]
+
+
+def has_text(region):
+    """Dark anti-aliased text on the white margin."""
+    return (region < 100).all(axis=-1).any() and (region == 255).any()
+
+
+def title_band(title, width):
+    """The title band the hook draws for `title`, rendered alone."""
+    blank = np.zeros((1, width, 3), np.uint8)
+    return add_title(blank, title)[:TITLE_HEIGHT]
 
 
 def read_rgb(path):
@@ -100,17 +136,75 @@ def test_pictures_of_the_same_samples_at_every_validation(digits_run):
     assert not {'val_0_1.png', 'val_2_1.png'} & set(images)
     assert sorted(osp.basename(p) for p in glob.glob(
         osp.join(out_dir, '*.png'))) == ['val_1.png', 'val_3.png']
-    # 4 rows (observed, true, predicted, error) x 10 frames of 64x64
+    # 4 rows (observed, true, predicted, error) x 10 frames of 64x64, with
+    # a title, two caption strips and the row labels
+    tops = row_tops(64)
     for name in expected:
         image = read_rgb(images[name])
-        assert image.shape == (*grid_size(4, 10, 64, 64), 3)
-        observed = image[:64, :64]
+        assert image.shape == (*labelled_size(10, 64, 64), 3)
+        observed = frame_at(image, tops[0], 0, 64, 64)
         assert observed.max() > 200 and observed.min() < 30  # digits on black
         assert num_colours(image) > 20
+        # a label in the margin of every row, captions over the frames
+        for top in tops:
+            assert has_text(image[top:top + 64, :LABEL_WIDTH])
+        for strip_top in (tops[0] - CAPTION_HEIGHT, tops[1] - CAPTION_HEIGHT):
+            assert has_text(image[strip_top:strip_top + CAPTION_HEIGHT,
+                                  LABEL_WIDTH:LABEL_WIDTH + 64])
+    # the title names the phase, the iteration and the sample
+    for index in (1, 3):
+        for it in (1, 2):
+            image = read_rgb(images[f'val_{index}_{it}.png'])
+            assert np.array_equal(
+                image[:TITLE_HEIGHT],
+                title_band(f'val at iteration {it}, sample {index}',
+                           image.shape[1]))
     # the true frames of a sample are the same at both validations
     first, second = (read_rgb(images[f'val_1_{it}.png']) for it in (1, 2))
-    true_row = slice(66, 66 + 64)
+    true_row = slice(tops[1], tops[1] + 64)
     assert np.array_equal(first[true_row], second[true_row])
+    # the picture in out_dir is the last validation's
+    assert np.array_equal(read_rgb(osp.join(out_dir, 'val_1.png')), second)
+
+
+def test_test_pictures_carry_the_checkpoint_iteration(digits_run, tmp_path,
+                                                      monkeypatch):
+    """A test-only run (as tools/test.py) of the iteration-2 checkpoint."""
+    work_dir, _, _ = digits_run
+    titles = []
+    plot = hook_module.plot_metric_curves
+
+    def recording_plot(curves, **kwargs):
+        titles.append(kwargs['title'])
+        return plot(curves, **kwargs)
+
+    monkeypatch.setattr(hook_module, 'plot_metric_curves', recording_plot)
+    RecordingVisBackend.calls.clear()
+    cfg = shrink_config(Config.fromfile(osp.join(ROOT, TINY_CONFIG)),
+                        str(tmp_path), num_sequences=2)
+    cfg.merge_from_dict({
+        'model.neck.hidden_channels': 8,
+        'default_hooks.visualization.num_samples': 1,
+        'visualizer.vis_backends': [dict(type='LocalVisBackend'),
+                                    dict(type='RecordingVisBackend')],
+    })
+    cfg.load_from = osp.join(work_dir, 'iter_2.pth')
+    check_config(cfg, training=False)
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+    assert titles == ['test at iteration 2']
+    images = vis_images(str(tmp_path))
+    assert {'test_0_2.png', 'test_metric_curves_2.png'} <= set(images)
+    image = read_rgb(images['test_0_2.png'])
+    assert np.array_equal(image[:TITLE_HEIGHT], title_band(
+        'test at iteration 2, sample 0', image.shape[1]))
+    steps = {c[1]: c[3] for c in RecordingVisBackend.calls
+             if c[0] == 'image'}
+    assert steps == {'test_0': 2, 'test_metric_curves': 2}
+    scalars = [c for c in RecordingVisBackend.calls if c[0] == 'scalars']
+    assert scalars and all(c[2] == 2 for c in scalars)
+    # (the train loop was not built only to read its counter)
+    assert not hasattr(runner._train_loop, 'iter')
 
 
 def test_metric_curve_picture_at_every_validation(digits_run):
@@ -208,13 +302,14 @@ def test_radar_config_draws_in_the_radar_palette(radar_run):
     images = vis_images(work_dir)
     image = read_rgb(images['val_0_1.png'])
     # 5 observed and 5 future frames of 16x16 (interval 1, no resizing)
-    assert image.shape == (*grid_size(4, 5, 16, 16), 3)
+    assert image.shape == (*labelled_size(5, 16, 16), 3)
     # the true future frames in the radar palette, from the dataset's
     # value_transform: dBZ = 70 * pixel / 255 - 10
-    true_row = image[18:34]
+    true_top = row_tops(16)[1]
     for t in range(5):
         expected = dbz_to_rgb(70.0 * frames[5 + t] / 255.0 - 10.0)
-        assert np.array_equal(true_row[:, t * 18:t * 18 + 16], expected)
+        assert np.array_equal(frame_at(image, true_top, t, 16, 16), expected)
+    true_row = image[true_top:true_top + 16, LABEL_WIDTH:]
     colours = {tuple(c) for c in true_row.reshape(-1, 3)}
     assert (255, 255, 255) in colours  # below 15 dBZ: white
     assert (255, 0, 0) in colours or (200, 0, 0) in colours  # >= 55 dBZ

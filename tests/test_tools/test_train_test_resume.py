@@ -76,8 +76,9 @@ def test_test_tool_prints_metrics_baseline_and_pictures(trained, tmp_path):
     pictures = sorted(show_dir.iterdir())
     assert len(pictures) == 2
     image = cv2.imread(str(pictures[0]))
-    # 4 rows (observed, true, predicted, error) x 10 frames of 64x64, gap 2
-    assert image.shape == (4 * 66 - 2, 10 * 66 - 2, 3)
+    # 4 rows (observed, true, predicted, error) x 10 frames of 64x64, gap 2,
+    # with a title band (20), two caption strips (16) and row labels (72)
+    assert image.shape == (20 + 2 * 16 + 4 * 66 - 2, 72 + 10 * 66 - 2, 3)
     _, table = run_tool(PYTHON, 'tools/analysis_tools/print_metrics.py',
                         str(out))
     assert 'mse_per_frame' in table and 'copy last frame' in table

@@ -7,6 +7,8 @@ import cv2
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
+from stpredict.engine.metric_logger_hook import (checkpoint_progress,
+                                                 evaluated_progress)
 from stpredict.registry import HOOKS
 from stpredict.visualization.colormaps import (AUTO_COLORMAP_NAMES,
                                                RadarColormap, choose_colormap)
@@ -24,7 +26,12 @@ class PredictionVisualizationHook(Hook):
     ``num_samples`` of the dataset), so that pictures of successive
     validations can be compared. Each picture has one row of observed
     frames, one of true future frames, one of predicted frames and one of
-    the absolute error (gray, black = no error). It goes to the runner's
+    the absolute error (gray, black = no error); with ``labels=True`` the
+    rows are labelled (observed / truth / prediction / error), the observed
+    frames numbered (1 .. T_in), the future frames captioned with their
+    lead time (+1, +2, ... in units of ``lead_time_step``) and the picture
+    titled ``<phase> at iteration <iter>, sample <sample_idx>``. It goes
+    to the runner's
     visualizer as ``<phase>_<sample_idx>`` (``add_image`` with the current
     iteration as step: ``LocalVisBackend`` writes ``<work_dir>/<timestamp>/
     vis_data/vis_image/<phase>_<sample_idx>_<iter>.png``,
@@ -41,6 +48,13 @@ class PredictionVisualizationHook(Hook):
     visualizer's ``add_scalars`` as ``<phase>_curves/<metric>/frame_<t>``
     (``t`` from 1), so TensorBoard shows how each lead time improves over
     training.
+
+    **Iteration.** Pictures, titles and curve points carry the training
+    iteration of the weights being evaluated: the current one during
+    training, the loaded checkpoint's (its ``meta['iter']``, see
+    :func:`~stpredict.engine.metric_logger_hook.checkpoint_progress`) when
+    a run only tests or validates (``tools/test.py``). When neither tells,
+    titles say ``iteration unknown`` and the visualizer gets step 0.
 
     **Colours.** ``cmap='gray'`` draws frames in gray (three-channel frames
     in colour); ``cmap='radar'`` colours them by reflectivity with the radar
@@ -85,6 +99,8 @@ class PredictionVisualizationHook(Hook):
             ``'frame'``.
         curve_columns (int): Panels per row of the curve picture. Defaults
             to 3.
+        labels (bool): Label the rows and frames of the forecast pictures
+            and give them a title. Defaults to True.
     """
 
     priority = 'LOW'
@@ -102,7 +118,8 @@ class PredictionVisualizationHook(Hook):
                  curve_scalars: bool = True,
                  lead_time_step: float = 1.0,
                  lead_time_unit: str = 'frame',
-                 curve_columns: int = 3) -> None:
+                 curve_columns: int = 3,
+                 labels: bool = True) -> None:
         if cmap not in AUTO_COLORMAP_NAMES:
             raise ValueError(f'PredictionVisualizationHook: cmap must be one '
                              f'of {AUTO_COLORMAP_NAMES}, got {cmap!r}.')
@@ -133,6 +150,8 @@ class PredictionVisualizationHook(Hook):
         self.lead_time_step = lead_time_step
         self.lead_time_unit = lead_time_unit
         self.curve_columns = curve_columns
+        self.labels = labels
+        self._loaded: Dict[str, Optional[int]] = {}
         self._colormaps: Dict[str, RadarColormap] = {}
         if pixel_to_value is not None:
             self._radar_colormap(pixel_to_value)  # check the spec now
@@ -140,6 +159,9 @@ class PredictionVisualizationHook(Hook):
         self._seen = 0
 
     # ---------------------------------------------------------------- hooks
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        self._loaded = checkpoint_progress(checkpoint)
+
     def before_val_epoch(self, runner) -> None:
         self._reset()
 
@@ -203,9 +225,21 @@ class PredictionVisualizationHook(Hook):
             return None
         return self._radar_colormap(spec)
 
+    def iteration(self, runner) -> Optional[int]:
+        """The training iteration of the weights being evaluated (None:
+        unknown, e.g. a checkpoint saved without it)."""
+        return evaluated_progress(runner, self._loaded)
+
+    @staticmethod
+    def _title(phase: str, iteration: Optional[int]) -> str:
+        if iteration is None:
+            return f'{phase} (iteration unknown)'
+        return f'{phase} at iteration {iteration}'
+
     def _draw(self, runner, phase: str, outputs: Optional[Sequence]) -> None:
         if not outputs or not is_main_process():
             return
+        iteration = self.iteration(runner)
         for sample in outputs:
             index = sample.metainfo.get('sample_idx', self._seen)
             self._seen += 1
@@ -215,9 +249,14 @@ class PredictionVisualizationHook(Hook):
                 sample.input_frames,
                 sample.pred_frames,
                 sample.get_gt_frames(),
-                colorize=self.colorize(sample.metainfo))
+                colorize=self.colorize(sample.metainfo),
+                labels=self.labels,
+                title=(f'{self._title(phase, iteration)}, sample {index}'
+                       if self.labels else None),
+                lead_time_step=self.lead_time_step,
+                lead_time_unit=self.lead_time_unit)
             name = f'{phase}_{index}'
-            runner.visualizer.add_image(name, image, step=runner.iter)
+            runner.visualizer.add_image(name, image, step=iteration or 0)
             if self.out_dir is not None:
                 os.makedirs(self.out_dir, exist_ok=True)
                 cv2.imwrite(
@@ -232,14 +271,15 @@ class PredictionVisualizationHook(Hook):
         curves = collect_curves(metrics)
         if not curves:
             return
+        iteration = self.iteration(runner)
         image = plot_metric_curves(
             curves,
             lead_time_step=self.lead_time_step,
             lead_time_unit=self.lead_time_unit,
-            title=f'{phase} at iteration {runner.iter}',
+            title=self._title(phase, iteration),
             columns=self.curve_columns)
         runner.visualizer.add_image(
-            f'{phase}_metric_curves', image, step=runner.iter)
+            f'{phase}_metric_curves', image, step=iteration or 0)
         if self.curve_scalars:
             scalars = {
                 f'{phase}_curves/{name}/frame_{t + 1:02d}': value
@@ -247,4 +287,4 @@ class PredictionVisualizationHook(Hook):
                 for t, value in enumerate(lines['model'])
             }
             if scalars:
-                runner.visualizer.add_scalars(scalars, step=runner.iter)
+                runner.visualizer.add_scalars(scalars, step=iteration or 0)
