@@ -10,6 +10,8 @@ Examples:
     python tools/infer.py CONFIG CHECKPOINT --input clip.avi --out forecast
     python tools/infer.py CONFIG CHECKPOINT --input batch.npy --out forecast
         --format npy --device cuda:0 --batch-size 16
+    python tools/infer.py CONFIG CHECKPOINT --input frames/ --out forecast
+        --output-frames 20
 """
 import argparse
 import os
@@ -84,6 +86,12 @@ def parse_args() -> argparse.Namespace:
         default='first',
         help='with more than T_in frames, observe the first or the last '
         'T_in (default: first)')
+    parser.add_argument(
+        '--output-frames',
+        type=int,
+        metavar='N',
+        help='forecast N frames instead of the T_out the model was trained '
+        'for (more frames: the model keeps feeding on its own predictions)')
     parser.add_argument(
         '--keep-transfer',
         action='store_true',
@@ -187,6 +195,9 @@ def main() -> None:
             'folder of frame images or a video file.')
     if args.fps <= 0 or args.gif_scale < 1:
         raise ValueError('--fps must be > 0 and --gif-scale >= 1.')
+    if args.output_frames is not None and args.output_frames < 1:
+        raise ValueError(
+            f'--output-frames must be at least 1, got {args.output_frames}.')
     model = init_forecaster(
         args.config,
         args.checkpoint,
@@ -196,7 +207,8 @@ def main() -> None:
     observed, layout = observed_frames(
         model, args.input, layout=args.layout, take=args.take)
     predicted = forecast(
-        model, observed, batch_size=args.batch_size, layout='BTCHW')
+        model, observed, batch_size=args.batch_size, layout='BTCHW',
+        output_frames=args.output_frames)
     observed = observed.numpy()
     batched = layout.startswith('B')
     for index in range(len(predicted)):
@@ -209,9 +221,12 @@ def main() -> None:
         write_sequence(out_dir, observed[index], predicted[index], in_layout,
                        args)
     sequences = f'{len(predicted)} sequences' if batched else 'one sequence'
-    print(f'Forecast {model.output_frames} frames from {model.input_frames} '
-          f'observed frames for {sequences} ({layout} input); wrote them to '
-          f'{args.out}')
+    beyond = '' if predicted.shape[1] <= model.output_frames else (
+        f' (trained for {model.output_frames}: frames after those are '
+        'extrapolated)')
+    print(f'Forecast {predicted.shape[1]} frames{beyond} from '
+          f'{model.input_frames} observed frames for {sequences} ({layout} '
+          f'input); wrote them to {args.out}')
 
 
 if __name__ == '__main__':

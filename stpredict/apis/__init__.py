@@ -1,10 +1,11 @@
 from .export import export_target, strip_transfer
-from .inference import (forecast, infer_layout, init_forecaster,
-                        model_frame_size, observed_frames, read_frames,
-                        to_layout)
+from .inference import (forecast, forecast_length, infer_layout,
+                        init_forecaster, model_frame_size, observed_frames,
+                        read_frames, to_layout)
 
 __all__ = [
     'export_target', 'strip_transfer', 'init_forecaster', 'forecast',
+    'forecast_length',
     'observed_frames', 'read_frames', 'infer_layout', 'model_frame_size',
     'to_layout'
 ]

@@ -7,12 +7,13 @@ frames). :func:`read_frames`, :func:`infer_layout` and
 show the observed frames next to the forecast.
 """
 import collections
+import contextlib
 import copy
 import inspect
 import os
 import os.path as osp
 import warnings
-from typing import Any, Optional, Sequence, Tuple, Union
+from typing import Any, Iterator, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -610,17 +611,74 @@ def observed_frames(model: torch.nn.Module,
 # ----------------------------------------------------------------------
 # forecasting
 # ----------------------------------------------------------------------
+def _check_output_frames(output_frames: Any) -> None:
+    if isinstance(output_frames, bool) or not isinstance(
+            output_frames, (int, float, np.integer)) or int(
+                output_frames) != output_frames or output_frames < 1:
+        raise ValueError(f'output_frames must be a positive integer, got '
+                         f'{output_frames!r}.')
+
+
+@contextlib.contextmanager
+def forecast_length(model: torch.nn.Module,
+                    output_frames: Optional[int]) -> Iterator[int]:
+    """Let ``model`` forecast ``output_frames`` frames inside the block.
+
+    The recurrent predictor unrolls ``T_in + model.output_frames - 1``
+    steps in ``predict``, feeding on its own predictions after ``T_in``, so
+    a longer forecast is the same model with a larger ``output_frames``:
+    this sets it for the block and puts the trained value back after it
+    (also on errors). Nothing else of the model changes.
+
+    Args:
+        model (nn.Module): A model from :func:`init_forecaster`.
+        output_frames (int, optional): Frames to forecast. None keeps the
+            model's ``T_out``.
+
+    Yields:
+        int: The number of frames forecast.
+
+    Raises:
+        ValueError: If ``output_frames`` is not a positive integer.
+        TypeError: If the model has no ``output_frames`` to change.
+    """
+    trained = getattr(model, 'output_frames', None)
+    if output_frames is None:
+        yield trained
+        return
+    _check_output_frames(output_frames)
+    if not isinstance(trained, int):
+        raise TypeError(
+            f'{type(model).__name__} has no output_frames to change, so '
+            'forecast(..., output_frames=N) cannot lengthen its forecast; '
+            'use a RecurrentPredictor from init_forecaster.')
+    model.output_frames = int(output_frames)
+    try:
+        yield model.output_frames
+    finally:
+        model.output_frames = trained
+
+
 @torch.no_grad()
 def forecast(model: torch.nn.Module,
              frames: FramesLike,
              batch_size: Optional[int] = None,
              layout: Optional[str] = None,
-             take: str = 'first') -> np.ndarray:
+             take: str = 'first',
+             output_frames: Optional[int] = None) -> np.ndarray:
     """Predict the ``T_out`` frames that follow ``T_in`` observed frames.
 
     The model sees only the observed frames (no future frame is given or
     needed). They go through the model's data preprocessor (scaling uint8
     by 255, patching) and ``predict``, exactly as in ``tools/test.py``.
+
+    ``output_frames=N`` forecasts ``N`` frames instead of the ``T_out`` the
+    model was trained for, also more: after the observed frames the model
+    feeds on its own predictions for as many steps as asked (see
+    :func:`forecast_length`). The first ``min(N, T_out)`` frames equal
+    those of the plain forecast; frames past ``T_out`` are an
+    extrapolation beyond what the model was trained and scored on, and
+    usually degrade further.
 
     Accepted ``frames``:
 
@@ -646,14 +704,19 @@ def forecast(model: torch.nn.Module,
         layout (str, optional): The layout of ``frames``, e.g. ``'THWC'``
             (see :data:`LAYOUTS`). Defaults to None (inferred).
         take (str): ``'first'`` or ``'last'``. Defaults to ``'first'``.
+        output_frames (int, optional): Frames to forecast. Defaults to None
+            (the model's ``T_out``).
 
     Returns:
-        np.ndarray: ``T_out`` predicted frames per sequence in the layout
+        np.ndarray: ``T_out`` (or ``output_frames``) predicted frames per
+        sequence in the layout
         of the input (images and videos: ``(T_out, H, W, C)``), with the
         model's channels (a layout without a channel axis gets one, last,
         when the model has several), uint8 when the input was uint8 (or
         read from images or a video), else float32 in ``[0, 1]``.
     """
+    if output_frames is not None:
+        _check_output_frames(output_frames)
     batch, layout = observed_frames(model, frames, layout, take)
     if batch_size is not None and (int(batch_size) != batch_size
                                    or batch_size < 1):
@@ -664,11 +727,13 @@ def forecast(model: torch.nn.Module,
     model.eval()
     preds = []
     try:
-        for start in range(0, batch.shape[0], step):
-            samples = model.test_step(dict(inputs=batch[start:start + step]))
-            preds.append(
-                torch.stack([sample.pred_frames for sample in samples
-                             ]).float().cpu())
+        with forecast_length(model, output_frames):
+            for start in range(0, batch.shape[0], step):
+                samples = model.test_step(
+                    dict(inputs=batch[start:start + step]))
+                preds.append(
+                    torch.stack([sample.pred_frames for sample in samples
+                                 ]).float().cpu())
     finally:
         model.train(was_training)
     pred = torch.cat(preds)
@@ -679,6 +744,7 @@ def forecast(model: torch.nn.Module,
 
 
 __all__ = [
-    'LAYOUTS', 'init_forecaster', 'forecast', 'observed_frames',
+    'LAYOUTS', 'init_forecaster', 'forecast', 'forecast_length',
+    'observed_frames',
     'read_frames', 'infer_layout', 'model_frame_size', 'to_layout'
 ]

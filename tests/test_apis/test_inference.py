@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from stpredict.apis import (forecast, infer_layout, init_forecaster,
-                            model_frame_size, observed_frames)
+from stpredict.apis import (forecast, forecast_length, infer_layout,
+                            init_forecaster, model_frame_size,
+                            observed_frames)
 from stpredict.testing import write_malicious_checkpoint
 from stpredict.utils.checkpoint import UnsafeCheckpointError
 
@@ -134,6 +135,39 @@ def test_future_frames_are_never_read(model, frames):
     np.testing.assert_array_equal(
         forecast(model, frames[:, :15], take='last'),
         forecast(model, frames[:, 5:15]))
+
+
+def test_forecast_past_t_out(tiny, model, frames):
+    plain = forecast(model, frames[:, :10])
+    assert plain.shape == (2, 10, 64, 64)
+    longer = forecast(model, frames[:, :10], output_frames=25)
+    assert longer.shape == (2, 25, 64, 64) and longer.dtype == np.uint8
+    # the same unroll, continued: the first T_out frames are the plain ones
+    np.testing.assert_array_equal(longer[:, :10], plain)
+    assert not (longer[:, 10:] == longer[:, 9:10]).all()  # still moving
+    shorter = forecast(model, frames[:, :10], output_frames=3, batch_size=1)
+    np.testing.assert_array_equal(shorter, plain[:, :3])
+    # the same as a model built for 25 frames
+    built = init_forecaster(TINY_CONFIG, tiny[0], cfg_options={
+        **SMALL, 'model.output_frames': 25})
+    np.testing.assert_array_equal(forecast(built, frames[:, :10]), longer)
+    # the model keeps its trained T_out
+    assert model.output_frames == 10
+    np.testing.assert_array_equal(forecast(model, frames[:, :10]), plain)
+    for wrong in (0, -2, 2.5, True):
+        with pytest.raises(ValueError, match='output_frames must be a '
+                           'positive integer'):
+            forecast(model, frames[:, :10], output_frames=wrong)
+    assert model.output_frames == 10
+    with pytest.raises(TypeError, match='has no output_frames'):
+        with forecast_length(torch.nn.Identity(), 20):
+            pass
+    # the trained T_out comes back after an error too
+    with pytest.raises(RuntimeError):
+        with forecast_length(model, 30) as length:
+            assert length == model.output_frames == 30
+            raise RuntimeError
+    assert model.output_frames == 10
 
 
 def test_colour_frames_are_converted(model, frames):

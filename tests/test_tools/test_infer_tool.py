@@ -220,3 +220,27 @@ def test_clear_errors(trained, test_windows, tmp_path, monkeypatch):
                    '--input', str(short), '--out', str(tmp_path / 'o4'))
     assert not any((tmp_path / name).exists()
                    for name in ('o1', 'o2', 'o3', 'o4'))
+
+
+def test_output_frames_forecasts_past_t_out(trained, model, test_windows,
+                                            tmp_path, monkeypatch, capsys):
+    sequence = test_windows[1, :10, 0]  # (T_in, H, W) uint8
+    np.save(tmp_path / 'seq.npy', sequence)
+    out = tmp_path / 'out'
+    infer_here(monkeypatch, trained, '--input', str(tmp_path / 'seq.npy'),
+               '--out', str(out), '--output-frames', '15')
+    assert 'Forecast 15 frames (trained for 10: frames after those are ' \
+        'extrapolated)' in capsys.readouterr().out
+    expected = forecast(model, sequence, output_frames=15)
+    assert expected.shape == (15, 64, 64)
+    np.testing.assert_array_equal(expected[:10], forecast(model, sequence))
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ['forecast.gif'] + [f'pred_{t:02d}.png'
+                                        for t in range(15)]
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(out / 'pred_14.png')), expected[14])
+    frames, _, _ = read_gif(out / 'forecast.gif')
+    assert len(frames) == 10 + 15
+    with pytest.raises(ValueError, match='--output-frames must be at least'):
+        infer_here(monkeypatch, trained, '--input', str(tmp_path / 'seq.npy'),
+                   '--out', str(out), '--output-frames', '0')
