@@ -18,6 +18,9 @@ def test_two_cpu_processes(tmp_path):
         return
     assert "backend='gloo'" in log or 'backend="gloo"' in log
     assert 'Iter(train) [2/2]' in log
+    # two CPU processes, not "GPU number: 2"
+    assert 'Processes: 2 (CPU, no GPU)' in log
+    assert 'GPU number' not in log
     assert 'mse_per_frame:' in log
     # --auto-scale-lr: 2 processes x batch 2 vs the config's batch 2
     assert 'lr: 2.0000e-03' in log
