@@ -16,7 +16,7 @@ REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 TINY_CONFIG = osp.join(
     REPO_ROOT, 'configs/convlstm/convlstm_2x32_flying2digits-10to10_tiny.py')
 KF_CONFIG = osp.join(
-    REPO_ROOT, 'configs/tmu/kf_convlstm_2x32_flying3digits-10to10_tiny.py')
+    REPO_ROOT, 'configs/tmu/kf_convlstm_2x32_flying3digits-10to10_cpu.py')
 SMALL = {'model.neck.hidden_channels': 8}
 
 

@@ -20,7 +20,7 @@ from stpredict.utils.launch import check_config
 from stpredict.utils.registry_check import UnknownComponentError, suggest
 
 TINY = 'configs/convlstm/convlstm_2x32_flying2digits-10to10_tiny.py'
-TMU_TINY = 'configs/tmu/tmu_convlstm_2x32_flying3digits-10to10_tiny.py'
+TMU_TINY = 'configs/tmu/tmu_convlstm_2x32_flying3digits-10to10_cpu.py'
 SMALL = {'model.neck.hidden_channels': 4}
 
 
