@@ -1,6 +1,6 @@
 """Parameters, FLOPs, training memory and speed of a predictor."""
 import time
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -45,6 +45,41 @@ def count_flops(model: nn.Module, frames: torch.Tensor) -> int:
         analyzer.unsupported_ops_warnings(False)
         analyzer.uncalled_modules_warnings(False)
         return int(analyzer.total())
+    finally:
+        model.train(was_training)
+
+
+def count_macs_by_module(model: nn.Module, frames: torch.Tensor
+                         ) -> Tuple[Dict[str, int], Dict[str, int]]:
+    """Forward multiply-adds of one unrolled batch, per module and operator.
+
+    The same count as :func:`count_flops` (mmengine's ``FlopAnalyzer``: one
+    fused multiply-add, i.e. about two floating-point operations, counts
+    once; convolutions and matrix products are counted, element-wise gate
+    arithmetic is not), split by the module that ran it (summed over all
+    time steps) and by operator.
+
+    Args:
+        model (nn.Module): A :class:`RecurrentPredictor`.
+        frames (torch.Tensor): Patched frames ``[B, T, C, H, W]``.
+
+    Returns:
+        tuple[dict, dict]: ``{module name: MACs}`` (``''`` is the whole
+        model; every submodule is listed, also those with 0) and
+        ``{operator: MACs}``.
+    """
+    from mmengine.analysis import FlopAnalyzer
+    was_training = model.training
+    model.eval()
+    try:
+        analyzer = FlopAnalyzer(model, (frames, ))
+        analyzer.unsupported_ops_warnings(False)
+        analyzer.uncalled_modules_warnings(False)
+        by_module = {name: int(count)
+                     for name, count in analyzer.by_module().items()}
+        by_operator = {name: int(count)
+                       for name, count in analyzer.by_operator().items()}
+        return by_module, by_operator
     finally:
         model.train(was_training)
 
