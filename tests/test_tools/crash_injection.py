@@ -9,9 +9,17 @@ Environment variables pick the fault:
   with SIGKILL, as a power cut or an out-of-memory kill would;
 - ``STPREDICT_TEST_KILL_DURING_BEST_SAVE``: the same for the best
   checkpoint of that iteration (``best_*_iter_N.pth``);
+- ``STPREDICT_TEST_KILL_AT``: ``PHASE:NAME`` kills the process with
+  SIGKILL at a phase of writing the file ``NAME`` (a checkpoint, its
+  checksum, ``last_checkpoint``, ``best_checkpoints.json``): ``write``
+  (half of the temporary file written), ``checksum`` (its checksum file
+  written, the file not yet) or ``replace`` (the file renamed into place,
+  nothing after it done). ``NAME`` may be a pattern (``best_*``). The kill
+  probe (``kill_probe.py``) uses it;
 - ``STPREDICT_TEST_NAN_AT_ITER``: the (1-based) iteration whose loss is NaN;
 - ``STPREDICT_TEST_FREE_BYTES``: the free disk space that writes see.
 """
+import fnmatch
 import os
 import signal
 import time
@@ -51,6 +59,29 @@ if _kill_at or _kill_best_at:
         _original_put(self, obj, filepath)
 
     atomic_io.AtomicLocalBackend.put = _put_then_die
+
+_kill_phase = os.environ.get('STPREDICT_TEST_KILL_AT')
+if _kill_phase:
+    _phase, _name = _kill_phase.split(':', 1)
+    _original_atomic_write = atomic_io.atomic_write
+
+    def _atomic_write_then_die(data, path, *args, **kwargs):
+        name = os.path.basename(str(path))
+        if _phase == 'write' and fnmatch.fnmatchcase(name, _name):
+            with open(atomic_io.temporary_path(path), 'wb') as file:
+                file.write(data[:len(data) // 2] if isinstance(data, bytes)
+                           else data[:len(data) // 2].encode())
+                file.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+        _original_atomic_write(data, path, *args, **kwargs)
+        if (_phase == 'checksum' and fnmatch.fnmatchcase(
+                name, _name + '.sha256')) or (
+                    _phase == 'replace' and fnmatch.fnmatchcase(name, _name)):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    atomic_io.atomic_write = _atomic_write_then_die
+    from stpredict.engine.hooks import safe_checkpoint_hook
+    safe_checkpoint_hook.atomic_write = _atomic_write_then_die
 
 _nan_at = os.environ.get('STPREDICT_TEST_NAN_AT_ITER')
 if _nan_at:
