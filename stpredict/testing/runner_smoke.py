@@ -1,5 +1,7 @@
 """Run any config for a few iterations, for tests of new components."""
 import copy
+import os.path as osp
+import uuid
 from typing import Optional
 
 from mmengine.config import Config
@@ -89,6 +91,12 @@ def train_briefly(config: str,
         Config.fromfile(config), work_dir, iterations, **shrink_kwargs)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    # mmengine names the run's logger, message hub and visualizer after the
+    # config and the second it started: two runs of one config within a
+    # second (tests) would share them, and draw into each other's work dirs
+    cfg.setdefault(
+        'experiment_name',
+        f'{osp.splitext(osp.basename(config))[0]}_{uuid.uuid4().hex[:12]}')
     check_config(cfg)  # what tools/train.py checks before building a run
     runner = Runner.from_cfg(cfg)
     runner.train()
