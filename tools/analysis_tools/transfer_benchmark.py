@@ -34,6 +34,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 import time
@@ -333,11 +334,12 @@ class Benchmark:
         lines += ['', f'Target: 3 flying digits, 128 training sequences, '
                   f'300 iterations, best val checkpoint, 256 test sequences;'
                   f' seeds {seeds}; {self.args.threads} thread(s) per run, '
-                  f'{self.args.jobs} run(s) at a time; total '
-                  f'{elapsed / 60:.1f} min.', '']
+                  f'{self.args.jobs} run(s) at a time; this invocation took '
+                  f'{elapsed / 60:.1f} min (finished runs are not re-run).',
+                  '']
         header = ['method', 'MSE/frame (mean +- std)', 'per seed',
-                  'SSIM', 'MAE/frame', 'PSNR', 'params (test)',
-                  'train time (s)']
+                  'SSIM', 'MAE/frame', 'PSNR', 'val MSE/frame (best)',
+                  'params (test)', 'train time (s)']
         lines += ['| ' + ' | '.join(header) + ' |',
                   '|' + '|'.join(' --- ' for _ in header) + '|']
         baseline = None
@@ -354,6 +356,7 @@ class Benchmark:
                 METHODS[method][0], f'{mse:.1f} +- {mse_std:.1f}',
                 ' / '.join(f'{v:.1f}' for v in values['mse_per_frame']),
                 f'{ssim:.3f} +- {ssim_std:.3f}', f'{mae:.1f}', f'{psnr:.2f}',
+                self.val_column(method),
                 f'{count_parameters(METHODS[method][1]) / 1e6:.3f}M',
                 f'{np.mean(times):.0f}'
             ]) + ' |')
@@ -364,26 +367,32 @@ class Benchmark:
                 f'{baseline["mse_per_frame_copy_last"]:.1f}', '-',
                 f'{baseline["ssim_copy_last"]:.3f}',
                 f'{baseline["mae_per_frame_copy_last"]:.1f}',
-                f'{baseline["psnr_copy_last"]:.2f}', '-', '-']) + ' |')
-        for reference in ('scratch', 'finetune'):
+                f'{baseline["psnr_copy_last"]:.2f}', '-', '-', '-']) + ' |')
+        lines += ['', 'The intervals below resample test sequences with the '
+                  'seeds paired; the spread over seeds is in the per-seed '
+                  'differences.']
+        for reference in ('scratch', 'tmu_scratch', 'finetune'):
             if reference not in by_arm:
                 continue
             lines += ['', f'Paired bootstrap 95% interval of the MSE/frame '
                       f'difference against {METHODS[reference][0]} (mean '
                       'over seeds, resampling the 256 test sequences; '
                       'negative = better):', '',
-                      '| method | difference | 95% interval | P(< 0) |',
-                      '| --- | --- | --- | --- |']
+                      '| method | difference | 95% interval | P(< 0) | '
+                      'per-seed differences |',
+                      '| --- | --- | --- | --- | --- |']
             ref = self.per_sequence(by_arm[reference], seeds)
             for method in self.methods:
                 if method == reference:
                     continue
-                diff = paired_bootstrap(
-                    self.per_sequence(by_arm[method], seeds), ref)
+                mine = self.per_sequence(by_arm[method], seeds)
+                diff = paired_bootstrap(mine, ref)
+                per_seed = ' / '.join(
+                    f'{d:+.1f}' for d in (mine - ref).mean(axis=1))
                 lines.append(
                     f'| {METHODS[method][0]} | {diff["mean"]:+.1f} | '
                     f'[{diff["low"]:+.1f}, {diff["high"]:+.1f}] | '
-                    f'{diff["p_below_zero"]:.2f} |')
+                    f'{diff["p_below_zero"]:.2f} | {per_seed} |')
         lines += self.training_curves(by_arm)
         return '\n'.join(lines) + '\n'
 
@@ -412,6 +421,24 @@ class Benchmark:
                     f'{np.mean([r["loss_distill"] for r in rows]):.1f} | '
                     f'{np.mean(gates):.3f} |')
         return lines
+
+    def val_column(self, method: str) -> str:
+        """Mean +- std over seeds of the best validation MSE/frame (the
+        score that picked the tested checkpoint)."""
+        scores = []
+        for seed in self.seeds:
+            log = self.path(method, f'seed{seed}', 'train.log')
+            if not osp.isfile(log):
+                return '-'
+            with open(log) as file:
+                found = re.findall(
+                    r'The best checkpoint with ([0-9.]+) mse_per_frame',
+                    file.read())
+            if not found:
+                return '-'
+            scores.append(float(found[-1]))
+        mean, std = mean_std(scores)
+        return f'{mean:.1f} +- {std:.1f}'
 
     def train_scalars(self, method: str, seed: int) -> Dict[int, dict]:
         """``{iteration: logged training scalars}`` of one run."""
