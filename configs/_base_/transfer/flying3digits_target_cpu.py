@@ -38,3 +38,5 @@ tmu_cell = dict(
     gate_kernel_size=3,
     num_sources=2,
     peephole=True)
+# the same with one source (memory transfer from one source model)
+tmu_cell_one_source = dict(tmu_cell, num_sources=1)
