@@ -5,19 +5,7 @@
 # 360 iterations.
 _base_ = [
     '../_base_/models/predrnn_6x64_msrnn.py',
-    '../_base_/datasets/flying_digits_2digits_cpu.py',
-    '../_base_/schedules/adam_lr1e-3_360_msrnn_cpu.py',
-    '../_base_/default_runtime.py',
+    '../_base_/ms_rnn_cpu.py',
 ]
 
 model = dict(stem=dict(out_channels=16), neck=dict(hidden_channels=16))
-# model selection on the validation split only: the best checkpoint by
-# validation MSE is the one tested
-default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(
-        interval=90, max_keep_ckpts=1, save_best='mse_per_frame',
-        rule='less'))
-# every logged iteration time is the mean of the 10 iterations since the
-# last log (the benchmark reports the median of those means)
-log_processor = dict(window_size=10)

@@ -169,13 +169,13 @@ def export_weights(checkpoint: str, out: str) -> str:
     """Write a weights-only copy of a checkpoint; return its sha256."""
     import torch
 
-    from stpredict.models.transfer.source_models import file_sha256
+    from stpredict.utils.atomic_io import sha256_of_file
     from stpredict.utils.checkpoint import safe_torch_load
     state = safe_torch_load(checkpoint, map_location='cpu')['state_dict']
     os.makedirs(osp.dirname(out), exist_ok=True)
     torch.save(dict(state_dict=state,
                     meta=dict(source=osp.basename(checkpoint))), out)
-    digest = file_sha256(out)
+    digest = sha256_of_file(out)
     with open(out + '.sha256', 'w') as file:  # sha256sum's format
         file.write(f'{digest}  {osp.basename(out)}\n')
     return digest

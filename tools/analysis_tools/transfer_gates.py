@@ -22,7 +22,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from stpredict.apis import init_forecaster  # noqa: E402
 from stpredict.engine.hooks import gate_table  # noqa: E402
-from stpredict.models.transfer.source_models import file_sha256  # noqa: E402
+from stpredict.utils.atomic_io import sha256_of_file  # noqa: E402
 from stpredict.utils import register_all_modules  # noqa: E402
 
 
@@ -87,7 +87,7 @@ def main() -> None:
     model = init_forecaster(args.config, args.checkpoint,
                             device=args.device)
     print(f'loaded {args.checkpoint} (sha256 '
-          f'{file_sha256(args.checkpoint)}) strictly')
+          f'{sha256_of_file(args.checkpoint)}) strictly')
     loader_cfg = cfg.get(f'{args.split}_dataloader')
     loader = Runner.build_dataloader(loader_cfg)
     means = average_gates(model, loader, args.max_batches)

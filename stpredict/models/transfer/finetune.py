@@ -6,9 +6,10 @@ import torch
 from mmengine.logging import print_log
 
 from stpredict.registry import TRANSFERS
+from stpredict.utils.atomic_io import sha256_of_file
 from stpredict.utils.checkpoint import safe_torch_load
 from .base_transfer import BaseTransfer
-from .source_models import file_sha256, find_checkpoint
+from .source_models import find_checkpoint
 
 #: a wrapped inner cell's parameters (MemoryTransferWrapper) carry '.cell.'
 _WRAPPED = re.compile(r'^(neck\.cells\.\d+)\.cell\.')
@@ -193,7 +194,7 @@ class Finetune(BaseTransfer):
         total = len(own) - sum(n.startswith('transfer.') for n in own)
         print_log(
             f'{type(self).__name__}: from {path} (sha256 '
-            f'{file_sha256(path)}): loaded {len(loaded)} of {total} '
+            f'{sha256_of_file(path)}): loaded {len(loaded)} of {total} '
             f'parameter tensors fully, {len(partial)} partially '
             f'[{_compact(partial)}]; kept fresh: {len(mismatched)} shape '
             f'mismatches [{_compact(mismatched)}], {len(absent)} not in '

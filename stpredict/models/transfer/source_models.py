@@ -1,7 +1,6 @@
 """Frozen source models (teachers) and the adapters that feed them."""
 import copy
 import glob
-import hashlib
 import os.path as osp
 from typing import List, Optional, Sequence, Union
 
@@ -12,6 +11,7 @@ from mmengine.logging import print_log
 from mmengine.runner.checkpoint import load_checkpoint
 
 from stpredict.registry import MODELS
+from stpredict.utils.atomic_io import sha256_of_file
 
 #: luminance weights of ITU-R BT.601 for RGB -> gray
 RGB_TO_GRAY = (0.299, 0.587, 0.114)
@@ -65,15 +65,6 @@ class FrameAdapter:
 
     def __repr__(self) -> str:
         return f'FrameAdapter(size={self.size}, channels={self.channels})'
-
-
-def file_sha256(path: str) -> str:
-    """The sha256 of a file (read in 1 MiB blocks)."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as file:
-        for block in iter(lambda: file.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def default_work_dir(config_path: str) -> str:
@@ -204,7 +195,7 @@ class SourceModel:
                             strict=True, logger='silent')
             model.requires_grad_(False)
             self.checkpoint = checkpoint
-            self.sha256 = file_sha256(checkpoint)
+            self.sha256 = sha256_of_file(checkpoint)
             self.loaded = True
             print_log(
                 f'Source "{self.name}": loaded {checkpoint} (sha256 '
