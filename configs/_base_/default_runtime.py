@@ -10,7 +10,10 @@ default_hooks = dict(
         by_epoch=False,
         interval=5000,
         max_keep_ckpts=3,
-        save_best='auto'),
+        # every dataset base evaluates MSE per frame first; the best
+        # checkpoint is the one of lowest validation MSE
+        save_best='mse_per_frame',
+        rule='less'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # the model runs on the dataset's frames (shapes, transfer memories)
     preflight=dict(type='PreflightCheckHook'),

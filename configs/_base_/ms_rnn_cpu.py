@@ -12,9 +12,7 @@ _base_ = [
 # validation MSE is the one tested
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(
-        interval=90, max_keep_ckpts=1, save_best='mse_per_frame',
-        rule='less'))
+    checkpoint=dict(interval=90, max_keep_ckpts=1))
 # every logged iteration time is the mean of the 10 iterations since the
 # last log (the benchmark reports the median of those means)
 log_processor = dict(window_size=10)

@@ -32,5 +32,4 @@ custom_hooks = [
 ]
 default_hooks = dict(
     logger=dict(interval=20),
-    checkpoint=dict(interval=100, max_keep_ckpts=2, save_best='mse_per_frame',
-                    rule='less'))
+    checkpoint=dict(interval=100, max_keep_ckpts=2))

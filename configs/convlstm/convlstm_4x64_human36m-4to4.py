@@ -15,6 +15,3 @@ model = dict(
     output_frames=4,
     in_channels=3,
     data_preprocessor=dict(type='SequenceDataPreprocessor', patch_size=4))
-
-default_hooks = dict(
-    checkpoint=dict(save_best='mse_per_frame', rule='less'))

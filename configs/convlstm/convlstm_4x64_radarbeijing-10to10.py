@@ -20,7 +20,6 @@ model = dict(
     neck=dict(cell=dict(type='ConvLSTMCell', kernel_size=3)))
 
 default_hooks = dict(
-    checkpoint=dict(save_best='mse_per_frame', rule='less'),
     # forecast pictures in the radar palette (dBZ from the dataset's
     # value_transform) and metric curves against lead time (6-minute frames)
     visualization=dict(cmap='radar', lead_time_step=6, lead_time_unit='min'))

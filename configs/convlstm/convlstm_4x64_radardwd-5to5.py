@@ -16,7 +16,6 @@ model = dict(
     data_preprocessor=dict(type='SequenceDataPreprocessor', patch_size=4))
 
 default_hooks = dict(
-    checkpoint=dict(save_best='mse_per_frame', rule='less'),
     # forecast pictures in the radar palette (dBZ from the dataset's
     # value_transform) and metric curves against lead time (one frame every
     # 30 minutes)

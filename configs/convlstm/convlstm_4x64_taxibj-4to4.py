@@ -13,6 +13,3 @@ model = dict(
     output_frames=4,
     in_channels=2,
     data_preprocessor=dict(type='SequenceDataPreprocessor', patch_size=1))
-
-default_hooks = dict(
-    checkpoint=dict(save_best='mse_per_frame', rule='less'))

@@ -8,7 +8,6 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-default_hooks = dict(checkpoint=dict(save_best='mse_per_frame', rule='less'))
 
 # Scheduled sampling really decays here (OpenSTL's MAU kept eta at its start
 # value): eta falls linearly from 1 to 0 at 50k iterations, as in the

@@ -13,5 +13,3 @@ _base_ = [
 model = dict(neck=dict(type='MultiScalePyramid', skip='unet'))
 
 train_dataloader = dict(batch_size=4)
-default_hooks = dict(
-    checkpoint=dict(save_best='mse_per_frame', rule='less'))

@@ -10,5 +10,3 @@ _base_ = [
 ]
 
 train_dataloader = dict(batch_size=4)
-default_hooks = dict(
-    checkpoint=dict(save_best='mse_per_frame', rule='less'))

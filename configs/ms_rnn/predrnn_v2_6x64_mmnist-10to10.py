@@ -16,5 +16,3 @@ custom_hooks = [
     dict(type='ScheduledSamplingHook', schedule='reverse', start_iter=25000,
          end_iter=50000, exp_alpha=2500),
 ]
-default_hooks = dict(
-    checkpoint=dict(save_best='mse_per_frame', rule='less'))

@@ -7,6 +7,3 @@ _base_ = [
     '../_base_/schedules/adam_lr1e-3_80k.py',
     '../_base_/default_runtime.py',
 ]
-
-default_hooks = dict(
-    checkpoint=dict(save_best='mse_per_frame', rule='less'))

@@ -28,6 +28,3 @@ custom_hooks = [
         end_iter=50000,
         exp_alpha=2500),
 ]
-
-default_hooks = dict(
-    checkpoint=dict(save_best='mse_per_frame', rule='less'))

@@ -14,8 +14,6 @@ model = dict(
     in_channels=3,
     data_preprocessor=dict(type='SequenceDataPreprocessor', patch_size=4))
 
-default_hooks = dict(
-    checkpoint=dict(save_best='mse_per_frame', rule='less'))
 
 kth = 'configs/mim/mim_4x64_kth-10to10.py'
 weizmann = 'configs/mim/mim_4x64_weizmann-10to10.py'

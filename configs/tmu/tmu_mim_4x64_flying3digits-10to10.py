@@ -26,5 +26,3 @@ custom_hooks = [
     dict(type='ScheduledSamplingHook', schedule='linear', end_iter=50000),
     dict(type='TransferGateHook', interval=5000),
 ]
-default_hooks = dict(
-    checkpoint=dict(save_best='mse_per_frame', rule='less'))
