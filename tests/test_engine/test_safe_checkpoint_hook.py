@@ -116,3 +116,15 @@ def test_checkpoints_beyond_max_keep_left_by_a_kill_are_removed(tmp_path):
     assert sorted(os.listdir(tmp_path)) == [
         'iter_4.pth', 'iter_4.pth.sha256', 'iter_6.pth', 'iter_6.pth.sha256'
     ]
+
+
+def test_validation_outside_training_saves_nothing(tmp_path):
+    # runner.val() on its own: before_train never ran, so there is no
+    # output folder and no training state; the hook must not fail
+    runner = runner_for(tmp_path, 'best_val_only')
+    runner.iter, runner.epoch = 0, 0
+    hook = SafeCheckpointHook(interval=2, by_epoch=False,
+                              save_best='mse', rule='less')
+    hook.after_val_epoch(runner, dict(mse=1.0))
+    assert os.listdir(tmp_path) == []
+    assert runner.message_hub.get_info('best_score') is None

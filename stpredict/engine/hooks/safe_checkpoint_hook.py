@@ -109,6 +109,21 @@ class SafeCheckpointHook(CheckpointHook):
         return True
 
     # -- best checkpoints -------------------------------------------------
+    def after_val_epoch(self, runner, metrics: Optional[dict] = None) -> None:
+        """Keep the best checkpoint of a training run's validation.
+
+        A validation outside training (``runner.val()`` on its own, e.g. to
+        score a loaded checkpoint) has no training state to save and no
+        output folder set up by :meth:`before_train`: it saves nothing.
+
+        Args:
+            runner (Runner): The runner.
+            metrics (dict, optional): The validation metrics.
+        """
+        if not hasattr(self, 'file_backend'):  # before_train never ran
+            return
+        super().after_val_epoch(runner, metrics)
+
     def _best_keys(self, key_indicator: str):
         """The message-hub keys of a key indicator (as mmengine names
         them)."""
