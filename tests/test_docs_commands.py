@@ -394,3 +394,17 @@ def test_model_zoo_page_is_up_to_date(tmp_path, capsys):
     stale.write_text(text.replace('194.2', '999.9'))
     assert model_zoo.main(['--check', '--out', str(stale)]) == 1
     assert 'out of date' in capsys.readouterr().err
+
+
+def test_architecture_page_names_existing_files():
+    # docs/architecture.md is the map of the package: every repository
+    # path it names in backticks must exist
+    with open(osp.join(ROOT, 'docs', 'architecture.md'),
+              encoding='utf-8') as file:
+        text = file.read()
+    paths = set(re.findall(
+        r'`((?:stpredict|configs|tools|tests)/[\w./-]*)`', text))
+    assert len(paths) > 20, 'the page should name the package files'
+    missing = sorted(p for p in paths
+                     if not osp.exists(osp.join(ROOT, p.rstrip('/'))))
+    assert not missing, f'docs/architecture.md names missing files: {missing}'
