@@ -393,57 +393,30 @@ def _unused_convlstm_keys(state_dict: Mapping[str, torch.Tensor],
     return unused
 
 
-def describe_openstl_model(state_dict: Mapping[str, torch.Tensor],
-                           hparams: Optional[Mapping[str, Any]] = None
-                           ) -> OpenSTLModel:
-    """Combine OpenSTL's hyperparameters with what the weights show.
-
-    The method, ``num_hidden``, ``filter_size`` and the patched channels
-    ``patch_size**2 * C`` are read from the tensor shapes; hyperparameters
-    that are given must agree with them. ``patch_size`` and ``C`` cannot be
-    told apart from the weights: give ``patch_size`` or ``in_shape``
-    (``[T, C, H, W]``). ``pre_seq_length`` (default: ``in_shape[0]``) and
-    ``aft_seq_length`` are not in the weights at all and must be given.
-
-    Args:
-        state_dict (Mapping[str, torch.Tensor]): OpenSTL's weights (without
-            Lightning's ``model.``).
-        hparams (Mapping[str, Any], optional): OpenSTL hyperparameters by
-            their OpenSTL names (:data:`HPARAM_NAMES`). Defaults to None.
-
-    Returns:
-        OpenSTLModel: The model to build.
-
-    Raises:
-        OpenSTLConversionError: The model does not convert exactly, a
-            hyperparameter disagrees with the weights, or one that cannot
-            be inferred is missing; the message names it and the fix.
-    """
-    hparams = dict(hparams or {})
-    unknown = sorted(set(hparams) - set(HPARAM_NAMES))
-    if unknown:
-        raise OpenSTLConversionError(
-            f'Unknown OpenSTL hyperparameters {unknown}; the converter reads '
-            f'{list(HPARAM_NAMES)}.')
-    hparams = {key: value for key, value in hparams.items()
-               if value is not None}
-
+def _method(state_dict: Mapping[str, torch.Tensor],
+            hparams: Mapping[str, Any]) -> str:
+    """The method the weights show, checked against ``hparams['method']``,
+    and refused when it has no exact conversion."""
     detected = _detect_method(state_dict)
-    if 'method' in hparams:
-        method = check_method(hparams['method'])
-        if method != detected:
-            raise OpenSTLConversionError(
-                f"method={hparams['method']!r} but the weights are laid out "
-                f"as OpenSTL's {METHOD_NAMES[detected]} (PredRNN has conv_m, "
-                'PredRNN-V2 also an adapter, ConvLSTM neither). Give the '
-                'method the checkpoint was trained with, or leave it out to '
-                'use the detected one.')
-    else:
-        method = detected
+    if 'method' not in hparams:
+        return detected
+    method = check_method(hparams['method'])
+    if method != detected:
+        raise OpenSTLConversionError(
+            f"method={hparams['method']!r} but the weights are laid out as "
+            f"OpenSTL's {METHOD_NAMES[detected]} (PredRNN has conv_m, "
+            'PredRNN-V2 also an adapter, ConvLSTM neither). Give the method '
+            'the checkpoint was trained with, or leave it out to use the '
+            'detected one.')
+    return method
 
+
+def _check_convertible(state_dict: Mapping[str, torch.Tensor],
+                       hparams: Mapping[str, Any], method: str) -> None:
+    """Refuse layer norm and strides other than 1, with the reason."""
     layer_norm = _int(hparams.get('layer_norm', 0), 'layer_norm')
-    normed = sorted(key for key in state_dict if '.conv_x.1.' in key
-                    or '.conv_h.1.' in key)
+    normed = sorted(key for key in state_dict
+                    if '.conv_x.1.' in key or '.conv_h.1.' in key)
     if layer_norm or normed:
         shown = f' (the weights have LayerNorms: {normed[:2]})' \
             if normed else ''
@@ -462,6 +435,11 @@ def describe_openstl_model(state_dict: Mapping[str, torch.Tensor],
             'the frame size, which only stride=1 does (OpenSTL\'s models run '
             'only with stride 1).')
 
+
+def _layers(state_dict: Mapping[str, torch.Tensor],
+            hparams: Mapping[str, Any], method: str) -> tuple:
+    """``(num_hidden, filter_size, patched channels)`` from the shapes,
+    checked against the hyperparameters that are given."""
     num_layers = _num_layers(state_dict)
     try:
         num_hidden = [
@@ -475,12 +453,10 @@ def describe_openstl_model(state_dict: Mapping[str, torch.Tensor],
             f'{METHOD_NAMES[method]} state_dict.') from None
     if first.dim() != 4:
         raise OpenSTLConversionError(
-            'cell_list.0.conv_x.0.weight has shape '
-            f'{tuple(first.shape)}, not that of a 2D convolution: this is '
-            'not a ConvLSTM, PredRNN or PredRNN-V2 checkpoint.')
+            f'cell_list.0.conv_x.0.weight has shape {tuple(first.shape)}, '
+            'not that of a 2D convolution: this is not a ConvLSTM, PredRNN '
+            'or PredRNN-V2 checkpoint.')
     kernel = int(first.shape[-1])
-    patched = int(first.shape[1])
-
     if 'num_hidden' in hparams:
         given = _int_list(hparams['num_hidden'], 'num_hidden')
         if given != num_hidden:
@@ -495,14 +471,30 @@ def describe_openstl_model(state_dict: Mapping[str, torch.Tensor],
                 f'filter_size={given} but the gate convolutions have '
                 f'{tuple(first.shape[-2:])} kernels. Give the value the '
                 'checkpoint was trained with, or leave it out.')
+    if method != 'convlstm' and len(set(num_hidden)) > 1:
+        raise OpenSTLConversionError(
+            f'num_hidden={num_hidden}: the zigzag memory of '
+            f'{METHOD_NAMES[method]} passes through every layer, so every '
+            'layer needs the same width (OpenSTL cannot run this model '
+            'either).')
+    return tuple(num_hidden), kernel, int(first.shape[1])
 
-    in_shape = None
-    if 'in_shape' in hparams:
-        in_shape = _int_list(hparams['in_shape'], 'in_shape')
-        if len(in_shape) != 4:
-            raise OpenSTLConversionError(
-                f"in_shape={hparams['in_shape']!r} must be OpenSTL's "
-                '[T, C, H, W], e.g. [10, 1, 64, 64].')
+
+def _in_shape(hparams: Mapping[str, Any]) -> Optional[List[int]]:
+    if 'in_shape' not in hparams:
+        return None
+    in_shape = _int_list(hparams['in_shape'], 'in_shape')
+    if len(in_shape) != 4:
+        raise OpenSTLConversionError(
+            f"in_shape={hparams['in_shape']!r} must be OpenSTL's "
+            '[T, C, H, W], e.g. [10, 1, 64, 64].')
+    return in_shape
+
+
+def _patching(hparams: Mapping[str, Any], in_shape: Optional[List[int]],
+              patched: int) -> tuple:
+    """``(patch_size, C, (H, W) or None)`` such that ``patch_size**2 * C``
+    is the ``patched`` channels the weights read."""
     patch_size = _int(hparams['patch_size'], 'patch_size') \
         if 'patch_size' in hparams else None
     if patch_size is not None and patch_size < 1:
@@ -516,13 +508,13 @@ def describe_openstl_model(state_dict: Mapping[str, torch.Tensor],
             'frame channels C apart. Give patch_size (e.g. --patch-size 4) '
             'or in_shape (e.g. --in-shape 10,1,64,64).')
     if patch_size is None:
-        root = round((patched / channels)**0.5) if patched % channels == 0 \
-            else 0
+        root = round((patched / channels)**0.5) \
+            if channels > 0 and patched % channels == 0 else 0
         if root < 1 or root * root * channels != patched:
             raise OpenSTLConversionError(
                 f'The weights read {patched} channels per patched frame, '
                 f'which is not patch_size**2 * C for C={channels} of '
-                f'in_shape. Check in_shape, or give patch_size.')
+                'in_shape. Check in_shape, or give patch_size.')
         patch_size = root
     if channels is None:
         if patched % (patch_size * patch_size):
@@ -537,15 +529,20 @@ def describe_openstl_model(state_dict: Mapping[str, torch.Tensor],
             f'{patch_size**2 * channels} channels per patched frame, but the '
             f'weights read {patched}. Give the values the checkpoint was '
             'trained with.')
-    frame_size = None
-    if in_shape:
-        frame_size = (in_shape[2], in_shape[3])
-        if frame_size[0] % patch_size or frame_size[1] % patch_size:
-            raise OpenSTLConversionError(
-                f'in_shape frames of {frame_size[0]}x{frame_size[1]} do not '
-                f'divide into {patch_size}x{patch_size} patches. Check '
-                'in_shape and patch_size.')
+    if not in_shape:
+        return patch_size, channels, None
+    frame_size = (in_shape[2], in_shape[3])
+    if frame_size[0] % patch_size or frame_size[1] % patch_size:
+        raise OpenSTLConversionError(
+            f'in_shape frames of {frame_size[0]}x{frame_size[1]} do not '
+            f'divide into {patch_size}x{patch_size} patches. Check in_shape '
+            'and patch_size.')
+    return patch_size, channels, frame_size
 
+
+def _sequence_lengths(hparams: Mapping[str, Any],
+                      in_shape: Optional[List[int]]) -> tuple:
+    """``(pre_seq_length, aft_seq_length)``: never in the weights."""
     if 'pre_seq_length' in hparams:
         pre = _int(hparams['pre_seq_length'], 'pre_seq_length')
         if in_shape and in_shape[0] != pre:
@@ -566,13 +563,13 @@ def describe_openstl_model(state_dict: Mapping[str, torch.Tensor],
     if pre < 1 or aft < 1:
         raise OpenSTLConversionError(
             f'pre_seq_length={pre} and aft_seq_length={aft} must be >= 1.')
-    if method != 'convlstm' and len(set(num_hidden)) > 1:
-        raise OpenSTLConversionError(
-            f'num_hidden={num_hidden}: the zigzag memory of '
-            f'{METHOD_NAMES[method]} passes through every layer, so every '
-            'layer needs the same width (OpenSTL cannot run this model '
-            'either).')
+    return pre, aft
 
+
+def _check_tensors(state_dict: Mapping[str, torch.Tensor], method: str,
+                   num_hidden: Sequence[int], patched: int,
+                   kernel: int) -> None:
+    """Every tensor is one OpenSTL's model has, of the right shape."""
     expected = _expected_shapes(method, num_hidden, patched, kernel)
     problems = []
     for key, shape in expected.items():
@@ -583,22 +580,65 @@ def describe_openstl_model(state_dict: Mapping[str, torch.Tensor],
             problems.append(f'{key} has shape {actual}, expected {shape}')
     allowed = set(expected)
     if method == 'convlstm':
-        allowed.update(_unused_convlstm_keys(state_dict, num_layers))
+        allowed.update(_unused_convlstm_keys(state_dict, len(num_hidden)))
     unexpected = sorted(set(state_dict) - allowed)
     if unexpected:
+        more = len(unexpected) - 6
         problems.append(f'unexpected tensors {unexpected[:6]}'
-                        + (f' (+{len(unexpected) - 6} more)'
-                           if len(unexpected) > 6 else ''))
+                        + (f' (+{more} more)' if more > 0 else ''))
     if problems:
         raise OpenSTLConversionError(
-            f'The weights are not those of OpenSTL\'s '
-            f'{METHOD_NAMES[method]} with layer_norm=0 (convolutions without '
-            'bias): ' + '; '.join(problems[:6]) +
-            '. Only unmodified ConvLSTM, PredRNN and PredRNN-V2 models of '
-            'OpenSTL convert.')
+            f"The weights are not those of OpenSTL's {METHOD_NAMES[method]} "
+            'with layer_norm=0 (convolutions without bias): '
+            + '; '.join(problems[:6]) + '. Only unmodified ConvLSTM, PredRNN '
+            'and PredRNN-V2 models of OpenSTL convert.')
+
+
+def describe_openstl_model(state_dict: Mapping[str, torch.Tensor],
+                           hparams: Optional[Mapping[str, Any]] = None
+                           ) -> OpenSTLModel:
+    """Combine OpenSTL's hyperparameters with what the weights show.
+
+    The method, ``num_hidden``, ``filter_size`` and the patched channels
+    ``patch_size**2 * C`` are read from the tensor shapes; hyperparameters
+    that are given must agree with them. ``patch_size`` and ``C`` cannot be
+    told apart from the weights: give ``patch_size`` or ``in_shape``
+    (``[T, C, H, W]``). ``pre_seq_length`` (default: ``in_shape[0]``) and
+    ``aft_seq_length`` are not in the weights at all and must be given.
+
+    Args:
+        state_dict (Mapping[str, torch.Tensor]): OpenSTL's weights (without
+            Lightning's ``model.``).
+        hparams (Mapping[str, Any], optional): OpenSTL hyperparameters by
+            their OpenSTL names (:data:`HPARAM_NAMES`); None values count as
+            not given. Defaults to None.
+
+    Returns:
+        OpenSTLModel: The model to build.
+
+    Raises:
+        OpenSTLConversionError: The model does not convert exactly, a
+            hyperparameter disagrees with the weights, or one that cannot
+            be inferred is missing; the message names it and the fix.
+    """
+    hparams = dict(hparams or {})
+    unknown = sorted(set(hparams) - set(HPARAM_NAMES))
+    if unknown:
+        raise OpenSTLConversionError(
+            f'Unknown OpenSTL hyperparameters {unknown}; the converter reads '
+            f'{list(HPARAM_NAMES)}.')
+    hparams = {key: value for key, value in hparams.items()
+               if value is not None}
+    method = _method(state_dict, hparams)
+    _check_convertible(state_dict, hparams, method)
+    num_hidden, kernel, patched = _layers(state_dict, hparams, method)
+    in_shape = _in_shape(hparams)
+    patch_size, channels, frame_size = _patching(hparams, in_shape, patched)
+    pre, aft = _sequence_lengths(hparams, in_shape)
+    _check_tensors(state_dict, method, num_hidden, patched, kernel)
     beta = float(hparams.get('decouple_beta', DEFAULT_DECOUPLE_BETA))
-    return OpenSTLModel(method, tuple(num_hidden), kernel, patch_size,
-                        channels, frame_size, pre, aft, beta)
+    return OpenSTLModel(method, num_hidden, kernel, patch_size, channels,
+                        frame_size, pre, aft, beta)
 
 
 # ----------------------------------------------------------------------
@@ -915,10 +955,51 @@ def _check_written(config_path: str, checkpoint_path: str,
             f'{expected}.')
 
 
+def compare_with_openstl(config: str, checkpoint: str,
+                         openstl_io: str) -> float:
+    """Largest difference between the converted model's and OpenSTL's
+    forecasts of the same frames.
+
+    Args:
+        config (str): The written config.
+        checkpoint (str): The written checkpoint.
+        openstl_io (str): A file saved with ``torch.save`` holding
+            ``frames`` (float ``[B, T, C, H, W]`` in ``[0, 1]``, at least the
+            ``T_in`` observed ones) and ``forecast`` (what OpenSTL's model
+            predicts for the next ``T_out`` frames, ``[B, T_out, C, H,
+            W]``), read with the safe loader.
+
+    Returns:
+        float: ``max |predict - forecast.clamp(0, 1)|`` (stpredict's
+        ``predict`` clips to ``[0, 1]``, OpenSTL does not).
+    """
+    from .inference import init_forecaster
+    data = safe_torch_load(openstl_io, map_location='cpu')
+    if not isinstance(data, Mapping) or not all(
+            isinstance(data.get(key), torch.Tensor)
+            for key in ('frames', 'forecast')):
+        raise OpenSTLConversionError(
+            f'{openstl_io} must hold a dict with the tensors "frames" '
+            '[B, T, C, H, W] and "forecast" [B, T_out, C, H, W] (OpenSTL\'s '
+            'prediction of the frames after the first T_in).')
+    model = init_forecaster(config, checkpoint)
+    frames, reference = data['frames'].float(), data['forecast'].float()
+    with torch.no_grad():
+        samples = model.predict(model.data_preprocessor.patch(frames))
+    pred = torch.stack([sample.pred_frames for sample in samples])
+    if pred.shape != reference.shape:
+        raise OpenSTLConversionError(
+            f'OpenSTL\'s forecast in {openstl_io} has shape '
+            f'{tuple(reference.shape)}, the converted model forecasts '
+            f'{tuple(pred.shape)} from its frames: check pre_seq_length, '
+            'aft_seq_length and in_shape.')
+    return float((pred - reference.clamp(0, 1)).abs().max())
+
+
 __all__ = [
     'OpenSTLConversionError', 'OpenSTLModel', 'SUPPORTED_METHODS',
     'REFUSED_METHODS', 'HPARAM_NAMES', 'normalize_method', 'check_method',
     'load_openstl_hparams', 'read_openstl_checkpoint',
     'describe_openstl_model', 'openstl_model_config',
-    'convert_openstl_state_dict', 'convert_openstl'
+    'convert_openstl_state_dict', 'convert_openstl', 'compare_with_openstl'
 ]

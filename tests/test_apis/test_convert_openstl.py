@@ -16,6 +16,7 @@ from mmengine.config import Config
 
 from stpredict.apis import init_forecaster
 from stpredict.apis.convert_openstl import (OpenSTLConversionError,
+                                            compare_with_openstl,
                                             convert_openstl,
                                             describe_openstl_model,
                                             load_openstl_hparams,
@@ -93,6 +94,27 @@ def test_forecast_equals_openstl(tmp_path, name):
     # not saturated: many values lie strictly inside (0, 1), unclamped
     inside = ((expected > 0) & (expected < 1)).float().mean()
     assert inside > 0.3
+
+
+def test_compare_reports_the_largest_difference(tmp_path):
+    entry, hparams, _, io = fixture('PredRNNv2')
+    result = convert_openstl(
+        osp.join(FIXTURES, entry['checkpoint']), str(tmp_path), hparams)
+    io_file = tmp_path / 'io.pth'
+    torch.save(io, io_file)
+    assert compare_with_openstl(result['config'], result['checkpoint'],
+                                str(io_file)) <= 1e-5
+    # move one unclamped value by 0.25: that is the difference reported
+    forecast = io['forecast'].clone()
+    index = ((forecast > 0.1) & (forecast < 0.7)).nonzero()[0].tolist()
+    forecast[tuple(index)] += 0.25
+    torch.save(dict(io, forecast=forecast), io_file)
+    assert compare_with_openstl(result['config'], result['checkpoint'],
+                                str(io_file)) == pytest.approx(0.25, abs=1e-5)
+    torch.save(dict(frames=io['frames']), io_file)
+    with pytest.raises(OpenSTLConversionError, match='"forecast"'):
+        compare_with_openstl(result['config'], result['checkpoint'],
+                             str(io_file))
 
 
 def test_wrong_forget_bias_is_detected(tmp_path):

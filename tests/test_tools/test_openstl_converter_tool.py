@@ -30,11 +30,14 @@ def test_convert_then_test(tmp_path):
         PYTHON, 'tools/model_converters/openstl2stpredict.py',
         osp.join(FIXTURES, 'openstl_predrnn.pth'), str(out), '--hparams',
         str(hparams), '--in_shape', '10', '1', '32', '32',
-        '--aft_seq_length', '10', '--name', 'predrnn')
+        '--aft_seq_length', '10', '--name', 'predrnn', '--compare',
+        osp.join(FIXTURES, 'openstl_predrnn_io.pth'))
     config, checkpoint = str(out / 'predrnn.py'), str(out / 'predrnn.pth')
     assert f'config:     {config}' in output
     assert 'OpenSTL PredRNN: 2 layers of [16, 16] channels' in output
     assert osp.isfile(checkpoint + '.sha256')
+    line = "largest difference to OpenSTL's forecast (clamped to [0, 1]): "
+    assert float(output.split(line)[1].split()[0]) <= 1e-5
 
     # the written files forecast as OpenSTL did
     io = torch.load(

@@ -29,6 +29,7 @@ sys.path.insert(0, ROOT)
 
 from stpredict.apis.convert_openstl import (HPARAM_NAMES, METHOD_NAMES,
                                             OpenSTLConversionError,
+                                            compare_with_openstl,
                                             convert_openstl,
                                             load_openstl_hparams)
 from stpredict.utils.checkpoint import CheckpointError
@@ -79,6 +80,16 @@ def parse_args() -> argparse.Namespace:
         'written config takes, e.g. configs/_base_/datasets/moving_mnist.py '
         '(default: synthetic flying digits for gray square frames)')
     parser.add_argument(
+        '--compare',
+        metavar='IO_FILE',
+        help="a torch.save'd dict of OpenSTL's input 'frames' [B, T, C, H, "
+        "W] and its 'forecast' [B, T_out, C, H, W]: print the largest "
+        'difference of the converted forecast to it and fail above '
+        '--tolerance')
+    parser.add_argument(
+        '--tolerance', type=float, default=1e-5,
+        help='largest difference --compare accepts (default: 1e-5)')
+    parser.add_argument(
         '--no-check', action='store_true',
         help='skip loading the written files and forecasting once')
     return parser.parse_args()
@@ -109,6 +120,9 @@ def main() -> None:
             if osp.isfile(DEFAULT_RUNTIME) else None,
             data_config=args.data_config,
             check_forecast=not args.no_check)
+        difference = compare_with_openstl(
+            result['config'], result['checkpoint'],
+            args.compare) if args.compare else None
     except (OpenSTLConversionError, CheckpointError,
             FileNotFoundError) as error:
         sys.exit(f'error: {error}')
@@ -132,6 +146,13 @@ def main() -> None:
     print('forecast:   python tools/infer.py '
           f'{result["config"]} {result["checkpoint"]} --input FRAMES '
           '--out OUT')
+    if difference is not None:
+        print('largest difference to OpenSTL\'s forecast (clamped to '
+              f'[0, 1]): {difference:.3g}')
+        if difference > args.tolerance:
+            sys.exit(f'error: the converted model does not forecast as '
+                     f'OpenSTL did (difference {difference:.3g} > '
+                     f'--tolerance {args.tolerance:g}).')
 
 
 if __name__ == '__main__':
