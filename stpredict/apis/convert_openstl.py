@@ -41,6 +41,7 @@ import io
 import json
 import os
 import os.path as osp
+from types import SimpleNamespace
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence
 
 import torch
@@ -792,6 +793,20 @@ def _set_windows(cfg: dict, model: OpenSTLModel) -> None:
             dataset['output_frames'] = model.aft_seq_length
 
 
+def _check_data_frame_size(data: dict, model: OpenSTLModel,
+                           data_config: str) -> None:
+    """The data's frames have the size of ``in_shape``, when both say."""
+    from .inference import model_frame_size
+    size = model_frame_size(SimpleNamespace(cfg=Config(data)))
+    if model.frame_size and size and tuple(size) != tuple(model.frame_size):
+        raise OpenSTLConversionError(
+            f'The data config {data_config} has frames of '
+            f'{size[0]}x{size[1]}, the model was trained on in_shape frames '
+            f'of {model.frame_size[0]}x{model.frame_size[1]}. Give a data '
+            'config of that size (or set its image_size), or the in_shape '
+            'the checkpoint was trained with.')
+
+
 def convert_openstl(checkpoint: str,
                     out_dir: str,
                     hparams: Optional[Mapping[str, Any]] = None,
@@ -866,6 +881,7 @@ def convert_openstl(checkpoint: str,
         taken.setdefault('test_cfg', dict(type='TestLoop'))
         if 'val_dataloader' in taken:
             taken.setdefault('val_cfg', dict(type='ValLoop'))
+        _check_data_frame_size(taken, model, data_config)
         cfg.update(taken)
     else:
         cfg.update(_flying_digits_data(model) or {})

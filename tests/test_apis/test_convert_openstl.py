@@ -270,7 +270,7 @@ def test_written_files(tmp_path):
     result = convert_openstl(
         osp.join(FIXTURES, entry['checkpoint']),
         str(tmp_path),
-        dict(hparams, pre_seq_length=10, aft_seq_length=5),
+        dict(hparams, in_shape=[10, 1, 64, 64], aft_seq_length=5),
         name='converted',
         data_config=data)
     assert result['config'] == str(tmp_path / 'converted.py')
@@ -288,6 +288,13 @@ def test_written_files(tmp_path):
         type='ConvLSTMCell', kernel_size=5, bias=False, forget_bias=0.0)
     meta = torch.load(result['checkpoint'], weights_only=True)['meta']
     assert meta['converted_from']['hparams']['num_hidden'] == '16,16'
+    # FlyingDigits is 64 x 64 by default: 32 x 32 frames do not fit it
+    digits = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets',
+                      'flying_digits_2digits.py')
+    with pytest.raises(OpenSTLConversionError, match='frames of 64x64'):
+        convert_openstl(
+            osp.join(FIXTURES, entry['checkpoint']), str(tmp_path), hparams,
+            data_config=digits)
 
 
 def test_hparams_file(tmp_path):
