@@ -125,7 +125,7 @@ def main() -> None:
             args.compare) if args.compare else None
     except (OpenSTLConversionError, CheckpointError,
             FileNotFoundError) as error:
-        sys.exit(f'error: {error}')
+        sys.exit(f'error: {type(error).__name__}: {error}')
     model = result['model']
     print(f'OpenSTL {METHOD_NAMES[model.method]}: {len(model.num_hidden)} '
           f'layers of {list(model.num_hidden)} channels, '
