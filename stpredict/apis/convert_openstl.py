@@ -256,31 +256,8 @@ def load_openstl_hparams(path: str) -> Dict[str, Any]:
 # ----------------------------------------------------------------------
 # reading the checkpoint
 # ----------------------------------------------------------------------
-def read_openstl_checkpoint(path: str) -> Dict[str, torch.Tensor]:
-    """The weights of an OpenSTL checkpoint, without Lightning's prefix.
-
-    The file is read with stpredict's safe loader (torch's
-    ``weights_only=True`` and an allow-list, see
-    :func:`~stpredict.utils.checkpoint.safe_torch_load`). A plain state dict
-    (OpenSTL's model zoo) is returned as it is; of a Lightning checkpoint
-    (a dict with a ``state_dict`` whose keys start with ``model.``) only the
-    weights under ``model.`` are kept, every other entry (epoch, optimiser
-    and scheduler states, hyperparameters) is ignored.
-
-    Args:
-        path (str): The ``.pth`` or ``.ckpt`` file.
-
-    Returns:
-        dict[str, torch.Tensor]: OpenSTL's weights, e.g.
-        ``cell_list.0.conv_x.0.weight``.
-
-    Raises:
-        UnsafeCheckpointError: The file holds a pickled object that is not
-            on the allow-list (e.g. a Lightning ``.ckpt`` with a custom
-            object in its hyperparameters); nothing of it was executed. The
-            message says how to extract the weights.
-        OpenSTLConversionError: The file holds no OpenSTL weights.
-    """
+def _load_openstl_file(path: str) -> Mapping:
+    """The dict in an OpenSTL file, read with the safe loader."""
     try:
         loaded = safe_torch_load(path, map_location='cpu')
     except UnsafeCheckpointError as error:
@@ -298,6 +275,11 @@ def read_openstl_checkpoint(path: str) -> Dict[str, torch.Tensor]:
             f'"{path}" holds a {type(loaded).__name__}, not a state_dict. '
             "Give OpenSTL's weights file (model.state_dict() saved with "
             'torch.save) or a Lightning .ckpt.')
+    return loaded
+
+
+def _weights_of(loaded: Mapping, path: str) -> Dict[str, torch.Tensor]:
+    """OpenSTL's weights in a loaded file, without Lightning's prefix."""
     if 'state_dict' in loaded and isinstance(loaded['state_dict'], Mapping):
         weights = loaded['state_dict']
         lightning = any(key.startswith('model.') for key in weights)
@@ -326,6 +308,54 @@ def read_openstl_checkpoint(path: str) -> Dict[str, torch.Tensor]:
             "torch.save) or a Lightning .ckpt whose 'state_dict' holds the "
             "weights under 'model.'.")
     return dict(weights)
+
+
+def _is_plain(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(item, (int, float)) for item in value)
+    return isinstance(value, (str, int, float))
+
+
+def _stored_hparams(loaded: Mapping) -> Dict[str, Any]:
+    """The hyperparameters a Lightning checkpoint keeps, by OpenSTL name."""
+    stored = loaded.get('hyper_parameters')
+    if not isinstance(stored, Mapping):
+        return {}
+    return {
+        key: stored[key]
+        for key in HPARAM_NAMES
+        if key in stored and _is_plain(stored[key])
+    }
+
+
+def read_openstl_checkpoint(path: str) -> Dict[str, torch.Tensor]:
+    """The weights of an OpenSTL checkpoint, without Lightning's prefix.
+
+    The file is read with stpredict's safe loader (torch's
+    ``weights_only=True`` and an allow-list, see
+    :func:`~stpredict.utils.checkpoint.safe_torch_load`). A plain state dict
+    (OpenSTL's model zoo) is returned as it is; of a Lightning checkpoint
+    (a dict with a ``state_dict`` whose keys start with ``model.``) only the
+    weights under ``model.`` are kept; the other entries (epoch, optimiser
+    and scheduler states) are ignored, except that :func:`convert_openstl`
+    reads the OpenSTL names of :data:`HPARAM_NAMES` from its
+    ``hyper_parameters``.
+
+    Args:
+        path (str): The ``.pth`` or ``.ckpt`` file.
+
+    Returns:
+        dict[str, torch.Tensor]: OpenSTL's weights, e.g.
+        ``cell_list.0.conv_x.0.weight``.
+
+    Raises:
+        UnsafeCheckpointError: The file holds a pickled object that is not
+            on the allow-list (e.g. a Lightning ``.ckpt`` with a custom
+            object in its hyperparameters); nothing of it was executed. The
+            message says how to extract the weights.
+        OpenSTLConversionError: The file holds no OpenSTL weights.
+    """
+    return _weights_of(_load_openstl_file(path), path)
 
 
 # ----------------------------------------------------------------------
@@ -836,7 +866,8 @@ def convert_openstl(checkpoint: str,
         out_dir (str): Folder for the written files.
         hparams (Mapping[str, Any], optional): OpenSTL hyperparameters by
             their OpenSTL names (:data:`HPARAM_NAMES`); what the weights
-            show may be left out. Defaults to None.
+            show may be left out. They override those a Lightning
+            checkpoint keeps in its ``hyper_parameters``. Defaults to None.
         name (str, optional): File stem. Defaults to
             ``openstl_<method>_<layers>x<width>_<T_in>to<T_out>``.
         runtime_config (str, optional): A config whose runtime settings
@@ -852,10 +883,19 @@ def convert_openstl(checkpoint: str,
     Returns:
         dict: ``config`` and ``checkpoint`` (the written paths), ``model``
         (:class:`OpenSTLModel`), ``dropped`` (OpenSTL tensors left out
-        because its forward pass never uses them) and ``has_test_data``.
+        because its forward pass never uses them), ``stored_hparams`` (the
+        names taken from a Lightning checkpoint's ``hyper_parameters``) and
+        ``has_test_data``.
     """
-    state_dict = read_openstl_checkpoint(checkpoint)
-    model = describe_openstl_model(state_dict, hparams)
+    loaded = _load_openstl_file(checkpoint)
+    state_dict = _weights_of(loaded, checkpoint)
+    stored = _stored_hparams(loaded)
+    merged = dict(stored)
+    merged.update({
+        key: value
+        for key, value in (hparams or {}).items() if value is not None
+    })
+    model = describe_openstl_model(state_dict, merged)
     weights = convert_openstl_state_dict(state_dict, model)
     dropped = _unused_convlstm_keys(state_dict, len(model.num_hidden)) \
         if model.method == 'convlstm' else []
@@ -943,6 +983,7 @@ def convert_openstl(checkpoint: str,
         checkpoint=checkpoint_path,
         model=model,
         dropped=dropped,
+        stored_hparams=sorted(set(stored) - set(hparams or {})),
         has_test_data='test_dataloader' in cfg)
 
 

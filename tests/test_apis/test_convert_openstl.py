@@ -77,7 +77,7 @@ def lightning_file(path, state_dict, **extra):
                 dict(state={}, param_groups=[dict(lr=1e-3, params=[0])])
             ],
             lr_schedulers=[dict(last_epoch=3, base_lrs=[1e-3])],
-            hyper_parameters=dict(method='predrnn', lr=1e-3,
+            hyper_parameters=dict(lr=1e-3, sched='onecycle',
                                   test_mean=None),
             **extra), path)
 
@@ -167,6 +167,27 @@ def test_lightning_checkpoint_converts(tmp_path):
         assert torch.equal(
             weights['state_dict'][f'neck.cells.{layer}.adapter.weight'],
             state_dict['adapter.weight'])
+
+
+def test_lightning_checkpoint_hparams_are_read(tmp_path):
+    entry, hparams, state_dict, io = fixture('PredRNN')
+    path = tmp_path / 'last.ckpt'
+    torch.save(
+        dict(
+            epoch=1,
+            state_dict={f'model.{k}': v
+                        for k, v in state_dict.items()},
+            hyper_parameters=dict(hparams, lr=1e-3, test_mean=None)), path)
+    # nothing given: everything comes from the weights and hyper_parameters
+    result = convert_openstl(str(path), str(tmp_path / 'out'))
+    assert result['stored_hparams'] == sorted(hparams)
+    pred = forecast_of(result, io['frames'])
+    assert (pred - io['forecast'].clamp(0, 1)).abs().max() <= 1e-5
+    # what is given overrides them (and is checked against the weights)
+    result = convert_openstl(
+        str(path), str(tmp_path / 'out'), dict(aft_seq_length=4))
+    assert result['model'].aft_seq_length == 4
+    assert 'aft_seq_length' not in result['stored_hparams']
 
 
 def test_lightning_checkpoint_with_pickled_object_is_refused(tmp_path):

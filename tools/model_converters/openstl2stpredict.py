@@ -5,8 +5,9 @@ Lightning .ckpt (weights under 'model.'), with stpredict's safe loader, and
 writes OUT_DIR/NAME.py (a stpredict config) and OUT_DIR/NAME.pth (+ .sha256)
 that tools/test.py, tools/infer.py and init_forecaster load. Hyperparameters
 go by their OpenSTL names, as flags or in a file (--hparams: JSON or
-OpenSTL's method config .py); what the weights show (method, num_hidden,
-filter_size, patch_size**2 * C) may be left out. Models without an exact
+OpenSTL's method config .py), over those a Lightning .ckpt keeps; what the
+weights show (method, num_hidden, filter_size, patch_size**2 * C) may be
+left out. Models without an exact
 conversion (layer_norm=1, PredRNN++, MIM, E3D-LSTM, MAU, ...) are refused
 with the reason. See docs/converting_and_exporting.md.
 
@@ -132,6 +133,9 @@ def main() -> None:
           f'{model.filter_size}x{model.filter_size} kernels, patch '
           f'{model.patch_size}, {model.in_channels} channel(s), '
           f'{model.pre_seq_length} -> {model.aft_seq_length} frames')
+    if result['stored_hparams']:
+        print("from the checkpoint's hyper_parameters: "
+              + ', '.join(result['stored_hparams']))
     if result['dropped']:
         print('dropped (never used by OpenSTL\'s forward pass): '
               + ', '.join(result['dropped']))
