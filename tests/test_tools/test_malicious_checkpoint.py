@@ -3,9 +3,9 @@
 The crafted file creates a marker file when unpickled by an unsafe loader.
 Every way a user can hand a checkpoint to stpredict - ``load_from``,
 ``--resume PATH``, ``--resume auto``, ``tools/test.py``, the model
-converter, ``tools/infer.py`` (the forecasting API has its own test in
-``tests/test_apis/test_inference.py``) - must refuse it with a clear
-error, and the marker must never appear.
+converter, the OpenSTL converter, ``tools/infer.py`` (the forecasting API
+has its own test in ``tests/test_apis/test_inference.py``) - must refuse
+it with a clear error, and the marker must never appear.
 """
 import os.path as osp
 import shutil
@@ -35,7 +35,8 @@ def resume_auto_work_dir(tmp_path, evil_path):
 
 
 @pytest.mark.parametrize('path', [
-    'load_from', 'resume', 'resume_auto', 'test', 'export_target', 'infer'
+    'load_from', 'resume', 'resume_auto', 'test', 'export_target',
+    'openstl2stpredict', 'infer'
 ])
 def test_every_tool_refuses_it(tmp_path, evil, path):
     evil_path, marker = evil
@@ -59,6 +60,10 @@ def test_every_tool_refuses_it(tmp_path, evil, path):
     elif path == 'export_target':
         args = ['tools/model_converters/export_target.py', TINY_CONFIG,
                 str(evil_path), str(tmp_path / 'exported')]
+    elif path == 'openstl2stpredict':
+        args = ['tools/model_converters/openstl2stpredict.py',
+                str(evil_path), str(tmp_path / 'converted'),
+                '--patch-size', '4', '--aft-seq-length', '10']
     else:
         frames = tmp_path / 'frames.npy'
         np.save(frames, np.zeros((10, 64, 64), np.uint8))
