@@ -1,7 +1,7 @@
 """Converting OpenSTL checkpoints: forecasts equal OpenSTL's own.
 
-The fixtures (``../shared/fixtures/openstl/`` beside the repository, or the
-folder in ``STPREDICT_OPENSTL_FIXTURES``) were written by OpenSTL itself:
+The fixtures (``tests/fixtures/openstl/``, or the folder in
+``STPREDICT_OPENSTL_FIXTURES``) were written by OpenSTL itself:
 for ConvLSTM, PredRNN and PredRNN-V2 with random weights, the state_dict
 and OpenSTL's forecast from the first ``T_in`` frames.
 """
@@ -27,7 +27,7 @@ from stpredict.utils.checkpoint import UnsafeCheckpointError
 REPO_ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 FIXTURES = os.environ.get(
     'STPREDICT_OPENSTL_FIXTURES',
-    osp.join(REPO_ROOT, '..', 'shared', 'fixtures', 'openstl'))
+    osp.join(REPO_ROOT, 'tests', 'fixtures', 'openstl'))
 MANIFEST = osp.join(FIXTURES, 'manifest.json')
 HPARAMS = ('method', 'num_hidden', 'filter_size', 'stride', 'patch_size',
            'layer_norm', 'in_shape', 'pre_seq_length', 'aft_seq_length')

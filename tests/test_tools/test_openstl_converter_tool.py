@@ -14,7 +14,7 @@ from stpredict.registry import DATASETS
 
 FIXTURES = os.environ.get(
     'STPREDICT_OPENSTL_FIXTURES',
-    osp.join(REPO_ROOT, '..', 'shared', 'fixtures', 'openstl'))
+    osp.join(REPO_ROOT, 'tests', 'fixtures', 'openstl'))
 
 pytestmark = pytest.mark.skipif(
     not osp.isfile(osp.join(FIXTURES, 'manifest.json')),
