@@ -200,4 +200,3 @@ def test_training_loss_and_gradients_equal_the_legacy_model(
         close(losses[key], old_losses[key])
     for name in old_grads:
         close(grads[name], old_grads[name])
-
