@@ -35,8 +35,8 @@ def model_cfg(neck, **kwargs):
     return cfg
 
 
-STACK = dict(type='SingleScaleStack', cell=dict(type='ConvLSTMCell',
-                                                 kernel_size=3),
+STACK = dict(type='SingleScaleStack',
+             cell=dict(type='ConvLSTMCell', kernel_size=3),
              num_layers=2, hidden_channels=4)
 PYRAMID = dict(type='MultiScalePyramid',
                cell=dict(type='SpatioTemporalLSTMCell', kernel_size=3),
