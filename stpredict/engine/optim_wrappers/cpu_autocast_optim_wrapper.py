@@ -13,10 +13,18 @@ class CPUAutocastOptimWrapper(OptimWrapper):
     """Run the forward pass under ``torch.autocast('cpu', bfloat16)``.
 
     mmengine's ``AmpOptimWrapper`` needs a GPU. On CPUs with bfloat16
-    instructions (e.g. AVX512-BF16) convolutions run about 3x faster in
-    bfloat16. bfloat16 has float32's exponent range, so no loss scaling is
-    needed; weights, gradients and optimiser state stay float32, and
-    stpredict's losses are computed in float32.
+    instructions (e.g. AVX512-BF16) convolutions run up to about 2x faster
+    in bfloat16 (``python tools/analysis_tools/benchmark.py --only bf16``
+    prints the training-step speed-up). bfloat16 has float32's exponent
+    range, so no loss scaling is needed; weights, gradients and optimiser
+    state stay float32, and stpredict's losses are computed in float32.
+
+    Autocast casts each trainable weight once per forward pass (its cast is
+    cached for the whole unroll, not redone at every time step); frozen
+    teachers of a transfer method keep bfloat16 copies of their weights
+    instead (``MemoryTransfer(teacher_precision='auto')``). Because the
+    cast is shared by the time steps, autograd sums a weight's per-step
+    gradients in bfloat16 before they reach the float32 gradient.
 
     Args:
         dtype (str): Autocast dtype, ``'bfloat16'`` (default) or

@@ -28,6 +28,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from stpredict.registry import CELLS
 from .base import BaseCell, CellOutput, States
@@ -100,6 +101,46 @@ class MemoryDistiller(nn.Module):
             for _ in range(num_sources)
         ])
 
+    def _group_norm_args(self) -> Optional[Tuple]:
+        """``(weight, bias, eps)`` of one ``GroupNorm(M, M * C)`` that equals
+        the ``M`` norms ``GroupNorm(1, C)``, or None if they are not such
+        norms (layer norms, no norm)."""
+        norms = list(self.norms)
+        if not all(isinstance(n, nn.GroupNorm) and n.num_groups == 1
+                   and n.affine for n in norms):
+            return None
+        if len({n.eps for n in norms}) != 1:
+            return None
+        weight = torch.cat([n.weight for n in norms])
+        bias = torch.cat([n.bias for n in norms])
+        return weight, bias, norms[0].eps
+
+    def forward_stacked(self, c_tilde: torch.Tensor) -> torch.Tensor:
+        """Distil ``C~_t`` into the ``M`` memories, stacked.
+
+        With ``GroupNorm(1, C)`` norms (the default) the ``M`` norms run as
+        one ``GroupNorm(M, M * C)`` on the fused convolution's output: each
+        group is one source's ``C, H, W``, the same statistics and affine
+        as the separate norms (the parameters stay one norm per source, so
+        checkpoints keep their layout).
+
+        Args:
+            c_tilde (torch.Tensor): ``C~_t`` ``[B, channels, H, W]``.
+
+        Returns:
+            torch.Tensor: ``[B, M, channels, H, W]``: ``Ĉ^m_t`` at index
+            ``m - 1`` of dim 1.
+        """
+        out = self.conv(c_tilde)
+        group = self._group_norm_args()
+        if group is not None:
+            weight, bias, eps = group
+            out = F.group_norm(out, self.num_sources, weight, bias, eps)
+            return out.unflatten(1, (self.num_sources, self.channels))
+        parts = torch.split(out, self.channels, dim=1)
+        return torch.stack(
+            [norm(part) for norm, part in zip(self.norms, parts)], dim=1)
+
     def forward(self, c_tilde: torch.Tensor) -> List[torch.Tensor]:
         """Distil ``C~_t`` into one memory per source.
 
@@ -110,8 +151,7 @@ class MemoryDistiller(nn.Module):
             list[torch.Tensor]: ``[Ĉ^1_t, ..., Ĉ^M_t]``, each shaped like
             ``c_tilde``.
         """
-        parts = torch.split(self.conv(c_tilde), self.channels, dim=1)
-        return [norm(part) for norm, part in zip(self.norms, parts)]
+        return list(self.forward_stacked(c_tilde).unbind(1))
 
 
 def init_transfer_parts(bias: torch.Tensor, distiller: MemoryDistiller,
@@ -188,36 +228,40 @@ def check_bank(owner: str, bank: Sequence[torch.Tensor], c_tilde: torch.Tensor,
                 f'{expected} [B, C, H, W]; {_SHAPE_FIX}.')
 
 
-def transfer_memory(c_tilde: torch.Tensor, distilled: Sequence[torch.Tensor],
-                    gates: Sequence[torch.Tensor]) -> torch.Tensor:
+def transfer_memory(c_tilde: torch.Tensor, distilled: torch.Tensor,
+                    gates: torch.Tensor) -> torch.Tensor:
     r"""The final memory of Eq. 5.
 
     .. math::
         C_t = \tilde{C}_t + \sum_m (a^m_t \odot \hat{C}^m_t
               + (1 - a^m_t) \odot \tilde{C}_t)
+            = (1 + M) \tilde{C}_t
+              + \sum_m a^m_t \odot (\hat{C}^m_t - \tilde{C}_t)
+
+    The second form (same value) takes four element-wise operations for
+    any ``M`` instead of five per source.
 
     Args:
-        c_tilde (torch.Tensor): ``C~_t``.
-        distilled (Sequence[torch.Tensor]): ``Ĉ^m_t`` per source.
-        gates (Sequence[torch.Tensor]): ``a^m_t`` (after the sigmoid).
+        c_tilde (torch.Tensor): ``C~_t`` ``[B, C, H, W]``.
+        distilled (torch.Tensor): ``Ĉ^m_t`` stacked ``[B, M, C, H, W]``.
+        gates (torch.Tensor): ``a^m_t`` (after the sigmoid), stacked like
+            ``distilled``.
 
     Returns:
         torch.Tensor: ``C_t``.
     """
-    c_new = c_tilde
-    for c_hat, gate in zip(distilled, gates):
-        c_new = c_new + gate * c_hat + (1 - gate) * c_tilde
-    return c_new
+    mixed = (gates * (distilled - c_tilde.unsqueeze(1))).sum(dim=1)
+    return torch.add(mixed, c_tilde, alpha=1 + distilled.shape[1])
 
 
-def transfer_aux(
-        distilled: Sequence[torch.Tensor], gates: Sequence[torch.Tensor],
-        bank: Optional[Sequence[torch.Tensor]]) -> Dict[str, torch.Tensor]:
+def transfer_aux(distilled: torch.Tensor, gates: torch.Tensor,
+                 bank: Optional[Sequence[torch.Tensor]]
+                 ) -> Dict[str, torch.Tensor]:
     """The per-step aux of a TMU layer.
 
     Args:
-        distilled (Sequence[torch.Tensor]): ``Ĉ^m_t`` per source.
-        gates (Sequence[torch.Tensor]): ``a^m_t`` per source.
+        distilled (torch.Tensor): ``Ĉ^m_t`` stacked ``[B, M, C, H, W]``.
+        gates (torch.Tensor): ``a^m_t`` stacked like ``distilled``.
         bank (Sequence[torch.Tensor], optional): The source memories
             ``C^m_t`` (already checked), or None.
 
@@ -228,15 +272,12 @@ def transfer_aux(
         ``Σ_m ||Ĉ^m_t - C^m_t||²`` summed over ``C, H, W`` and averaged over
         the batch. The source memories are constants (detached).
     """
-    aux = dict(
-        transfer_gates=torch.stack([gate.mean() for gate in gates]).detach())
+    aux = dict(transfer_gates=gates.detach().mean(dim=(0, 2, 3, 4)))
     if bank is not None:
-        loss = None
-        for c_hat, memory in zip(distilled, bank):
-            target = memory.detach().to(c_hat.dtype)
-            term = (c_hat - target).pow(2).flatten(1).sum(dim=1).mean()
-            loss = term if loss is None else loss + term
-        aux['loss_distill'] = loss
+        target = torch.stack([memory.detach() for memory in bank],
+                             dim=1).to(distilled.dtype)
+        aux['loss_distill'] = (distilled - target).pow(2).flatten(2).sum(
+            dim=2).mean(dim=0).sum()
     return aux
 
 
@@ -495,9 +536,9 @@ class TMUCell(ConvLSTMCell):
             torch.sigmoid(i) * torch.tanh(pre['g'])
         if bank is not None:
             check_bank(type(self).__name__, bank, c_tilde, self.num_sources)
-        distilled = self.distill(c_tilde)
-        gates = torch.split(
-            torch.sigmoid(pre['a']), self.hidden_channels, dim=1)
+        distilled = self.distiller.forward_stacked(c_tilde)
+        gates = torch.sigmoid(pre['a']).unflatten(
+            1, (self.num_sources, self.hidden_channels))
         c_new = transfer_memory(c_tilde, distilled, gates)
         c_out = c_new if self.hidden_from == 'transferred' else c_tilde
         if self.peephole:
@@ -665,11 +706,10 @@ class MemoryTransferWrapper(BaseCell):
             check_bank(f'MemoryTransferWrapper({type(self.cell).__name__})',
                        bank, c_tilde, self.num_sources)
         h_prev = states[self.output_state]
-        gates = torch.split(
-            torch.sigmoid(self.transfer_conv(torch.cat([x, h_prev], dim=1))),
-            c_tilde.shape[1],
-            dim=1)
-        distilled = self.distill(c_tilde)
+        gates = torch.sigmoid(
+            self.transfer_conv(torch.cat([x, h_prev], dim=1))).unflatten(
+                1, (self.num_sources, c_tilde.shape[1]))
+        distilled = self.distiller.forward_stacked(c_tilde)
         new_states = dict(new_states)
         new_states[self.memory_state] = transfer_memory(
             c_tilde, distilled, gates)

@@ -4,6 +4,7 @@ from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+import torch.utils.checkpoint
 from mmengine.model import BaseModel
 
 from stpredict.registry import MODELS, NECKS, TRANSFERS
@@ -81,6 +82,15 @@ class RecurrentPredictor(BaseModel):
             (finetune, L2SP, knowledge flow, memory transfer) that brings
             source models into training. None trains from scratch. Defaults
             to None.
+        checkpoint_every (int): Time-checkpointed training: with ``k > 0``
+            the training unroll runs in segments of ``k`` steps whose
+            activations are not kept but recomputed in the backward pass
+            (``torch.utils.checkpoint``, non-reentrant, random state
+            restored), keeping only the states between segments: less
+            activation memory for about one more forward pass. The gradients
+            are those of the plain unroll. Teachers of a transfer method run
+            once, outside the recomputed segments. 0 keeps every
+            activation. Defaults to 0.
         data_preprocessor (dict | nn.Module, optional): Defaults to
             ``dict(type='SequenceDataPreprocessor')``.
         init_cfg (dict | list[dict], optional): Initialisation config.
@@ -98,6 +108,7 @@ class RecurrentPredictor(BaseModel):
                      type='FrameLoss', error='l2', reduction='frame_sum'),
                  aux_loss_weights: Optional[Dict[str, float]] = None,
                  transfer: Optional[dict] = None,
+                 checkpoint_every: int = 0,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, list]] = None) -> None:
         if data_preprocessor is None:
@@ -115,6 +126,14 @@ class RecurrentPredictor(BaseModel):
                 raise ValueError(
                     f'RecurrentPredictor: {name} must be an integer >= 1, got '
                     f'{value!r}. Set model.{name} in the config.')
+        if isinstance(checkpoint_every, bool) or int(
+                checkpoint_every) != checkpoint_every or checkpoint_every < 0:
+            raise ValueError(
+                'RecurrentPredictor: checkpoint_every must be an integer >= '
+                '0 (0: keep every activation; k: recompute the activations '
+                f'of every k steps in the backward pass), got '
+                f'{checkpoint_every!r}. Set model.checkpoint_every.')
+        self.checkpoint_every = int(checkpoint_every)
         self.input_frames = int(input_frames)
         self.output_frames = int(output_frames)
         self.in_channels = int(in_channels)
@@ -292,17 +311,49 @@ class RecurrentPredictor(BaseModel):
                 # outside a Runner (PreflightCheckHook sets up before training)
                 self.transfer.setup(self, frames)
             teachers = self.transfer.begin(self, frames, masks, training)
+        recompute = (training and self.checkpoint_every > 0
+                     and torch.is_grad_enabled())
+        span = self.checkpoint_every if recompute else 1
         preds: List[torch.Tensor] = []
         aux_per_step: List[List[dict]] = []
         state = None
         prev_pred = None
-        for step in range(num_steps):
-            x = self.step_input(step, frames, prev_pred, masks)
-            layer_context = teachers.step(step) if teachers else None
+        for first in range(0, num_steps, span):
+            steps = range(first, min(first + span, num_steps))
+            # teachers step once, outside any recomputed segment
+            contexts = [teachers.step(step) if teachers else None
+                        for step in steps]
+            if recompute:
+                segment = torch.utils.checkpoint.checkpoint(
+                    self._unroll_steps, first, frames, prev_pred, state,
+                    masks, contexts, use_reentrant=False)
+            else:
+                segment = self._unroll_steps(first, frames, prev_pred, state,
+                                             masks, contexts)
+            segment_preds, state, segment_aux = segment
+            preds.extend(segment_preds)
+            aux_per_step.extend(segment_aux)
+            prev_pred = preds[-1]
+        return torch.stack(preds, dim=1), aux_per_step
+
+    def _unroll_steps(self, first: int, frames: torch.Tensor,
+                      prev_pred: Optional[torch.Tensor],
+                      state: Optional[dict],
+                      masks: Optional[SamplingMasks],
+                      contexts: List[Optional[list]]) -> tuple:
+        """Run ``len(contexts)`` steps from ``first`` (one segment).
+
+        Returns:
+            tuple: The segment's predictions (list), the last neck state
+            and the cells' aux dicts per step.
+        """
+        preds, aux_per_step = [], []
+        for offset, layer_context in enumerate(contexts):
+            x = self.step_input(first + offset, frames, prev_pred, masks)
             prev_pred, state, aux = self.forward_step(x, state, layer_context)
             preds.append(prev_pred)
             aux_per_step.append(aux)
-        return torch.stack(preds, dim=1), aux_per_step
+        return preds, state, aux_per_step
 
     # ------------------------------------------------------------------
     # modes

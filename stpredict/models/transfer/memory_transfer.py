@@ -6,7 +6,8 @@ import torch
 from stpredict.registry import TRANSFERS
 from .base_transfer import (BaseTransfer, LayerContext, TeacherRun,
                             sum_aux_over_layers)
-from .source_models import (LockstepTeachers, build_sources, initial_states,
+from .source_models import (LockstepTeachers, build_sources,
+                            check_teacher_precision, initial_states,
                             prepare_sources)
 
 
@@ -39,10 +40,11 @@ class MemoryTransfer(BaseTransfer):
     ``MemoryTransferWrapper`` around any cell) in the layers that receive
     knowledge. During training the source models run in lockstep with the
     student (same frames in their own format, same scheduled-sampling
-    masks, each feeding on its own predictions, frozen, under no_grad); at
-    every step each TMU layer receives the teachers' memories of the
-    matching layer, and the cells' distillation loss (TMU Eq. 4) enters the
-    training loss with weight ``beta`` (Eq. 6). The student trains from
+    masks, each feeding on its own predictions, frozen, under
+    ``torch.inference_mode``, in ``teacher_precision``); at every step each
+    TMU layer receives the teachers' memories of the matching layer, and
+    the cells' distillation loss (TMU Eq. 4) enters the training loss with
+    weight ``beta`` (Eq. 6). The student trains from
     scratch. Teachers are not needed at test time: the distillers and the
     transfer gates run on the student's own memory.
 
@@ -63,6 +65,13 @@ class MemoryTransfer(BaseTransfer):
             None.
         memory_state (str): The teachers' state that forms the memory bank.
             Defaults to ``'c'``.
+        teacher_precision (str): How the teachers compute (see
+            :class:`~stpredict.models.transfer.LockstepTeachers`):
+            ``'auto'`` (the student's autocast dtype under ``--amp``, else
+            float32), ``'float32'``, ``'bfloat16'`` (also for a float32
+            student: about half the teachers' cost on CPUs with bfloat16
+            instructions, memories rounded to bfloat16 precision in the
+            convolutions) or ``'float16'``. Defaults to ``'auto'``.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
 
@@ -73,6 +82,7 @@ class MemoryTransfer(BaseTransfer):
                  beta: float = 0.1,
                  layer_map: Optional[Sequence[int]] = None,
                  memory_state: str = 'c',
+                 teacher_precision: str = 'auto',
                  neck: Optional[torch.nn.Module] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(neck=neck, init_cfg=init_cfg)
@@ -85,6 +95,7 @@ class MemoryTransfer(BaseTransfer):
         self.sources = build_sources(sources)
         self.beta = beta
         self.memory_state = memory_state
+        self.teacher_precision = check_teacher_precision(teacher_precision)
         self.layer_map = self._map_layers(neck, layer_map)
 
     def _map_layers(self, neck: torch.nn.Module,
@@ -185,7 +196,10 @@ class MemoryTransfer(BaseTransfer):
         if not training:
             return None
         prepare_sources(self.sources, frames.device)
-        teachers = LockstepTeachers(student, self.sources, frames, masks)
+        # the bank is only compared with (Eq. 4), never saved for backward
+        teachers = LockstepTeachers(
+            student, self.sources, frames, masks,
+            precision=self.teacher_precision, inference=True)
         return MemoryBankRun(teachers, self.layer_map, self.memory_state,
                              len(student.neck.cells))
 

@@ -1,8 +1,9 @@
 """Frozen source models (teachers) and the adapters that feed them."""
+import contextlib
 import copy
 import glob
 import os.path as osp
-from typing import List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -15,6 +16,18 @@ from stpredict.utils.atomic_io import sha256_of_file
 
 #: luminance weights of ITU-R BT.601 for RGB -> gray
 RGB_TO_GRAY = (0.299, 0.587, 0.114)
+#: how frozen teachers compute, see :class:`LockstepTeachers`
+TEACHER_PRECISIONS = ('auto', 'float32', 'bfloat16', 'float16')
+
+
+def check_teacher_precision(precision: str) -> str:
+    """Refuse an unknown teacher precision with the choices."""
+    if precision not in TEACHER_PRECISIONS:
+        raise ValueError(
+            f'teacher_precision must be one of {TEACHER_PRECISIONS} '
+            "('auto': the student's autocast dtype when it runs under "
+            "autocast (--amp), else float32), got {precision!r}.")
+    return precision
 
 
 class FrameAdapter:
@@ -148,6 +161,8 @@ class SourceModel:
         self.model = None
         self.loaded = False
         self.sha256: Optional[str] = None
+        self._low_precision: Dict[Tuple[torch.dtype, str],
+                                  torch.nn.Module] = {}
 
     def check_available(self) -> str:
         """Fail fast if the config or checkpoint is missing."""
@@ -205,6 +220,35 @@ class SourceModel:
         model.to(device)
         return model
 
+    def low_precision_model(self, dtype: torch.dtype,
+                            device: torch.device) -> torch.nn.Module:
+        """A copy of the loaded model with its weights in ``dtype``.
+
+        Run under autocast, its convolutions read the weights as they are
+        instead of casting the float32 weights again at every call (autocast
+        caches casts only of weights that require grad, and teachers are
+        frozen). The casts are the ones autocast makes, so the results
+        equal the float32 model's under autocast. The teacher is frozen, so
+        the copy is made once.
+
+        Args:
+            dtype (torch.dtype): ``torch.bfloat16`` or ``torch.float16``.
+            device (torch.device): Where the copy runs.
+
+        Returns:
+            nn.Module: The frozen copy in eval mode.
+        """
+        if self.model is None or not self.loaded:
+            raise RuntimeError(
+                f'Source "{self.name}" is not loaded yet: call load() first.')
+        key = (dtype, str(device))
+        if key not in self._low_precision:
+            model = copy.deepcopy(self.model).to(device=device, dtype=dtype)
+            model.eval()
+            model.requires_grad_(False)
+            self._low_precision[key] = model
+        return self._low_precision[key]
+
     def adapt(self, student: torch.nn.Module,
               frames: torch.Tensor) -> torch.Tensor:
         """The student's patched frames in this model's patched format."""
@@ -232,7 +276,21 @@ class LockstepTeachers:
     Every teacher sees the same frames (in its own format, through its
     adapter) and the same scheduled-sampling masks as the student, and
     where a mask says "use the prediction" it feeds on its own previous
-    prediction. Everything runs under ``torch.no_grad``.
+    prediction. Teachers run without autograd: under
+    ``torch.inference_mode`` (``inference=True``, for tensors the student
+    only compares with, such as memory-transfer targets) or
+    ``torch.no_grad`` (tensors that enter the student's graph, e.g.
+    knowledge flow).
+
+    Precision (``precision``): ``'float32'`` runs the teachers in float32
+    (also when the student runs under autocast); ``'bfloat16'`` /
+    ``'float16'`` run them under autocast with weights stored in that dtype
+    (convolutions in low precision, the recurrent states in float32 as the
+    student's under ``--amp``); ``'auto'`` follows the student: its
+    autocast dtype when it runs under autocast, float32 otherwise. Under
+    autocast ``'auto'`` computes what running the float32 teachers in the
+    student's autocast context computes, without re-casting their weights
+    at every step.
 
     Args:
         student (nn.Module): The student predictor (its ``step_input``
@@ -240,26 +298,60 @@ class LockstepTeachers:
         sources (list[SourceModel]): Loaded source models.
         frames (torch.Tensor): The student's patched frames.
         masks (SamplingMasks, optional): The unroll's masks.
+        precision (str): ``'auto'``, ``'float32'``, ``'bfloat16'`` or
+            ``'float16'``. Defaults to ``'auto'``.
+        inference (bool): Use ``torch.inference_mode`` (the teachers'
+            tensors cannot be saved for the student's backward pass).
+            Defaults to False.
     """
 
     def __init__(self, student, sources: List[SourceModel],
-                 frames: torch.Tensor, masks) -> None:
+                 frames: torch.Tensor, masks, precision: str = 'auto',
+                 inference: bool = False) -> None:
         self.student = student
         self.sources = sources
         self.masks = masks
-        with torch.no_grad():
+        self.inference = inference
+        self.device_type = frames.device.type
+        self.dtype = self._dtype(check_teacher_precision(precision))
+        self.models = [
+            source.model if self.dtype is None else
+            source.low_precision_model(self.dtype, frames.device)
+            for source in sources
+        ]
+        with self._context():
             self.frames = [source.adapt(student, frames) for source in sources]
         self.states: List[Optional[dict]] = [None] * len(sources)
         self.preds: List[Optional[torch.Tensor]] = [None] * len(sources)
 
+    def _dtype(self, precision: str) -> Optional[torch.dtype]:
+        """The teachers' low-precision dtype, or None for float32."""
+        if precision == 'float32':
+            return None
+        if precision != 'auto':
+            return getattr(torch, precision)
+        if torch.is_autocast_enabled(self.device_type):
+            return torch.get_autocast_dtype(self.device_type)
+        return None
+
+    def _context(self):
+        """No autograd, and the teachers' precision."""
+        stack = contextlib.ExitStack()
+        stack.enter_context(
+            torch.inference_mode() if self.inference else torch.no_grad())
+        stack.enter_context(
+            torch.autocast(self.device_type, dtype=self.dtype)
+            if self.dtype is not None else torch.autocast(
+                self.device_type, enabled=False))
+        return stack
+
     def advance(self, step: int) -> List[dict]:
         """Run every teacher's step ``step``; return their neck states."""
-        with torch.no_grad():
-            for index, source in enumerate(self.sources):
+        with self._context():
+            for index, model in enumerate(self.models):
                 x = self.student.step_input(step, self.frames[index],
                                             self.preds[index], self.masks)
-                pred, state, _ = source.model.forward_step(
-                    x, self.states[index])
+                pred, state, _ = model.forward_step(x, self.states[index])
                 self.preds[index], self.states[index] = pred, state
         return self.states
 
@@ -300,7 +392,7 @@ def prepare_sources(sources: List[SourceModel],
 
 __all__ = [
     'FrameAdapter', 'SourceModel', 'LockstepTeachers', 'build_sources',
-    'initial_states',
+    'initial_states', 'TEACHER_PRECISIONS', 'check_teacher_precision',
     'find_checkpoint', 'prepare_sources', 'default_work_dir',
     'train_command'
 ]

@@ -1,0 +1,324 @@
+"""Speed and memory ratios of issue 16 from one process.
+
+At the TMU / PredRNN setting (batch 4, 20 frames of 64x64 patched 4x4,
+4 layers x 64, kernel 5; TMU with 3x3 transfer gates as in
+``configs/_base_/models/tmu_convlstm_4x64.py``) it prints:
+
+a. the test-time TMU forecast over a ConvLSTM forecast (no teachers);
+b. a TMU training step with 2 teachers (ConvLSTMs of the same size, random
+   weights: speed does not depend on them) over a ConvLSTM step, with the
+   teachers in float32 and in bfloat16 (``teacher_precision``);
+c. a float32 training step over a bfloat16 autocast one (what ``--amp``
+   does on a CPU: the speed-up), for ConvLSTM and PredRNN;
+d. time-checkpointed training (``model.checkpoint_every=1``) of a ConvLSTM:
+   activation memory held for the backward pass and step time, over the
+   plain run.
+
+The compared runs alternate (A, B, A, B, ...) so that drift of a shared
+machine hits both; each ratio is the median of the per-round ratios. A
+training step is forward, backward and an Adam update; a forecast reads
+10 frames and predicts 10 (batch 4, no grad). The thread count is printed;
+set it with ``OMP_NUM_THREADS`` or ``--threads``.
+
+Examples:
+    OMP_NUM_THREADS=1 python tools/analysis_tools/benchmark.py
+    python tools/analysis_tools/benchmark.py --only forecast tmu --rounds 5
+    python tools/analysis_tools/benchmark.py --quick   # tiny, seconds
+"""
+import argparse
+import copy
+import datetime
+import gc
+import os
+import os.path as osp
+import statistics
+import sys
+import tempfile
+import time
+from typing import Callable, Dict, List, Optional, Sequence
+
+ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
+sys.path.insert(0, ROOT)
+
+import torch  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+from torch.multiprocessing.reductions import StorageWeakRef  # noqa: E402
+from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
+
+from stpredict.registry import MODELS  # noqa: E402
+from stpredict.utils import register_all_modules  # noqa: E402
+
+CONVLSTM = 'configs/_base_/models/convlstm_4x64.py'
+PREDRNN = 'configs/_base_/models/predrnn_4x64.py'
+TMU = 'configs/_base_/models/tmu_convlstm_4x64.py'
+PARTS = ('forecast', 'tmu', 'bf16', 'checkpoint')
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='\n'.join(__doc__.splitlines()[1:]))
+    parser.add_argument('--only', nargs='+', choices=PARTS,
+                        help='parts to run (default: all)')
+    parser.add_argument('--rounds', type=int, default=3,
+                        help='timed rounds per comparison (default: 3)')
+    parser.add_argument('--batch-size', type=int, default=4)
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch threads (default: OMP_NUM_THREADS or '
+                        "torch's default)")
+    parser.add_argument('--quick', action='store_true',
+                        help='a tiny setting (2 x 8, 16x16 frames, 2 -> 2, '
+                        'batch 2) and one round: checks that it runs')
+    return parser.parse_args(argv)
+
+
+# ----------------------------------------------------------------------
+# models
+# ----------------------------------------------------------------------
+def model_cfg(path: str, quick: bool) -> dict:
+    """The model config of ``path`` (shrunk with ``quick``)."""
+    cfg = copy.deepcopy(Config.fromfile(osp.join(ROOT, path)).model)
+    cfg = cfg.to_dict() if hasattr(cfg, 'to_dict') else dict(cfg)
+    if quick:
+        cfg.update(input_frames=2, output_frames=2)
+        cfg['neck'].update(num_layers=2, hidden_channels=8)
+        cfg['neck']['cell']['kernel_size'] = 3
+    return cfg
+
+
+def build(cfg: dict, seed: int = 0) -> torch.nn.Module:
+    torch.manual_seed(seed)
+    return MODELS.build(copy.deepcopy(cfg))
+
+
+def teachers(tmp_dir: str, quick: bool) -> List[dict]:
+    """Two ConvLSTM source models (random weights) written to ``tmp_dir``:
+    a config file that holds the model and a weights-only checkpoint."""
+    cfg = model_cfg(CONVLSTM, quick)
+    config = osp.join(tmp_dir, 'source.py')
+    with open(config, 'w') as file:
+        file.write(f'model = {cfg!r}\n')
+    sources = []
+    for index in range(2):
+        checkpoint = osp.join(tmp_dir, f'source{index}.pth')
+        torch.save(dict(state_dict=build(cfg, 10 + index).state_dict(),
+                        meta={}), checkpoint)
+        sources.append(dict(config=config, checkpoint=checkpoint,
+                            name=f'source{index}'))
+    return sources
+
+
+def frames_for(model: torch.nn.Module, batch: int,
+               size: int) -> torch.Tensor:
+    torch.manual_seed(0)
+    raw = torch.rand(batch, model.total_frames, model.in_channels, size,
+                     size)
+    return model.data_preprocessor.patch(raw)
+
+
+# ----------------------------------------------------------------------
+# measurements
+# ----------------------------------------------------------------------
+def loss_of(model: torch.nn.Module, frames: torch.Tensor) -> torch.Tensor:
+    losses = model(frames, mode='loss')
+    return sum(value for key, value in losses.items() if 'loss' in key)
+
+
+def training_step(model: torch.nn.Module, frames: torch.Tensor,
+                  amp: bool = False) -> Callable[[], None]:
+    """One training step (as ``CPUAutocastOptimWrapper`` with ``amp``:
+    autocast around the forward pass only)."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    model.train()
+
+    def run() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp):
+            loss = loss_of(model, frames)
+        loss.backward()
+        optimizer.step()
+
+    return run
+
+
+def forecast(model: torch.nn.Module,
+             frames: torch.Tensor) -> Callable[[], None]:
+    """Forecast ``T_out`` frames from ``T_in`` observed ones (no grad)."""
+    model.eval()
+    observed = frames[:, :model.input_frames]
+
+    def run() -> None:
+        with torch.no_grad():
+            model(observed, mode='tensor')
+
+    return run
+
+
+def alternate(runs: Dict[str, Callable[[], None]],
+              rounds: int) -> Dict[str, List[float]]:
+    """Time every run once per round, in turn (one untimed round first)."""
+    for run in runs.values():
+        run()
+    times: Dict[str, List[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+class _StorageTracker(TorchDispatchMode):
+    """Record the storage of every tensor an operator returns."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.storages: Dict[int, tuple] = {}
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        for tensor in torch.utils._pytree.tree_leaves(out):
+            if isinstance(tensor, torch.Tensor) and tensor.device.type != \
+                    'meta':
+                storage = tensor.untyped_storage()
+                self.storages[storage.data_ptr()] = (StorageWeakRef(storage),
+                                                     storage.nbytes())
+        return out
+
+
+def held_activation_bytes(model: torch.nn.Module,
+                          frames: torch.Tensor) -> int:
+    """Bytes of the tensors made in the forward pass that are still alive
+    when it returns the loss: what the backward pass holds on to.
+
+    Unlike counting the tensors autograd saves (``saved_tensors_hooks``),
+    this also sees what a checkpointed segment keeps (its inputs) and
+    nothing that it will only recompute. Parameters and the input frames
+    are not counted.
+    """
+    model.train()
+    model.zero_grad(set_to_none=True)
+    gc.collect()
+    tracker = _StorageTracker()
+    with tracker:
+        loss = loss_of(model, frames)
+    gc.collect()
+    excluded = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    excluded.add(frames.untyped_storage().data_ptr())
+    excluded.add(loss.untyped_storage().data_ptr())
+    held = sum(nbytes for pointer, (ref, nbytes) in tracker.storages.items()
+               if pointer not in excluded and not ref.expired())
+    loss.backward()
+    model.zero_grad(set_to_none=True)
+    return held
+
+
+def ratio(times: Dict[str, List[float]], num: str, den: str) -> float:
+    """Median over rounds of ``num / den``."""
+    return statistics.median(a / b for a, b in zip(times[num], times[den]))
+
+
+def line(name: str, times: Dict[str, List[float]], num: str, den: str,
+         note: str = '') -> str:
+    median = {key: statistics.median(value) for key, value in times.items()}
+    return (f'| {name} | {median[num]:.3g} s | {median[den]:.3g} s | '
+            f'{ratio(times, num, den):.2f}x | {note} |')
+
+
+# ----------------------------------------------------------------------
+def main(argv: Optional[Sequence[str]] = None) -> List[str]:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    register_all_modules(init_default_scope=False)
+    quick = args.quick
+    rounds = 1 if quick else args.rounds
+    batch = 2 if quick else args.batch_size
+    size = 16 if quick else 64
+    parts = args.only or PARTS
+    setting = ('quick: 2 x 8, kernel 3, 16x16 frames patched 4x4, 2 -> 2, '
+               f'batch {batch}' if quick else
+               f'4 x 64, kernel 5 (TMU gates 3x3), 64x64 frames patched '
+               f'4x4, 10 -> 10, batch {batch}')
+    lines = [
+        f'# stpredict benchmark ({datetime.date.today()}), torch '
+        f'{torch.__version__}, {torch.get_num_threads()} thread(s) '
+        f"(OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}), "
+        f'{rounds} alternating round(s)', f'# {setting}', '',
+        '| ratio | A | B | A / B | note |', '| --- | --- | --- | --- | --- |'
+    ]
+    for text in lines:
+        print(text, flush=True)
+
+    def emit(text: str) -> None:
+        lines.append(text)
+        print(text, flush=True)
+
+    conv_cfg = model_cfg(CONVLSTM, quick)
+    conv = build(conv_cfg)
+    frames = frames_for(conv, batch, size)
+    if 'forecast' in parts:
+        tmu = build(model_cfg(TMU, quick))
+        times = alternate(dict(tmu=forecast(tmu, frames),
+                               conv=forecast(conv, frames)), rounds)
+        emit(line('(a) TMU forecast / ConvLSTM forecast', times, 'tmu',
+                  'conv', 'test time, no teachers'))
+    if 'tmu' in parts:
+        with tempfile.TemporaryDirectory() as tmp_dir:
+            sources = teachers(tmp_dir, quick)
+            runs = dict(conv=training_step(conv, frames))
+            for precision in ('float32', 'bfloat16'):
+                cfg = model_cfg(TMU, quick)
+                transfer = dict(type='MemoryTransfer', sources=sources,
+                                beta=0.1)
+                if precision != 'float32':
+                    transfer['teacher_precision'] = precision
+                cfg['transfer'] = transfer
+                try:
+                    student = build(cfg)
+                except (TypeError, ValueError) as error:  # older code
+                    emit(f'| (b) teachers {precision} | - | - | - | '
+                         f'not supported here: {error} |')
+                    continue
+                student.transfer.setup(student, frames)
+                runs[precision] = training_step(student, frames)
+            times = alternate(runs, rounds)
+            for precision in ('float32', 'bfloat16'):
+                if precision in times:
+                    emit(line(f'(b) TMU step, 2 teachers in {precision} / '
+                              'ConvLSTM step', times, precision, 'conv',
+                              'float32 student'))
+    if 'bf16' in parts:
+        for name, path in (('ConvLSTM', CONVLSTM), ('PredRNN', PREDRNN)):
+            model = conv if name == 'ConvLSTM' else build(
+                model_cfg(path, quick))
+            times = alternate(
+                dict(fp32=training_step(model, frames),
+                     bf16=training_step(model, frames, amp=True)), rounds)
+            emit(line(f'(c) {name} step float32 / bfloat16 autocast', times,
+                      'fp32', 'bf16', 'the speed-up of --amp'))
+    if 'checkpoint' in parts:
+        cfg = dict(conv_cfg, checkpoint_every=1)
+        try:
+            recomputing = build(cfg)
+        except TypeError as error:  # older code
+            emit(f'| (d) time-checkpointing | - | - | - | not supported '
+                 f'here: {error} |')
+            return lines
+        plain = build(conv_cfg)
+        held = held_activation_bytes(recomputing, frames)
+        held_plain = held_activation_bytes(plain, frames)
+        emit(f'| (d) ConvLSTM activation memory, checkpoint_every=1 / plain '
+             f'| {held / 2**20:.1f} MiB | {held_plain / 2**20:.1f} MiB | '
+             f'{held / held_plain:.2f}x | held for backward after the '
+             'forward pass |')
+        times = alternate(dict(recompute=training_step(recomputing, frames),
+                               plain=training_step(plain, frames)), rounds)
+        emit(line('(d) ConvLSTM step, checkpoint_every=1 / plain', times,
+                  'recompute', 'plain', 'one more forward pass'))
+    return lines
+
+
+if __name__ == '__main__':
+    main()
