@@ -1,6 +1,7 @@
 """Optical-flow extrapolation of the last observed frame (pysteps)."""
 import contextlib
 import io
+import warnings
 from typing import Any, Dict, Optional
 
 import numpy as np
@@ -99,7 +100,11 @@ class OpticalFlowForecast(BaseForecast):
     def motion_field(self, frames: np.ndarray) -> np.ndarray:
         """The motion of ``[T, H, W]`` frames, ``[2, H, W]`` pixels/frame."""
         self.prepare()
-        with contextlib.redirect_stdout(io.StringIO()):
+        # (pysteps prints progress and warns on frames with few features,
+        # e.g. a black frame: its motion is then zero)
+        with contextlib.redirect_stdout(io.StringIO()), \
+                warnings.catch_warnings(), np.errstate(all='ignore'):
+            warnings.simplefilter('ignore', RuntimeWarning)
             return self._motion(frames, **self.motion_kwargs)
 
     def forecast(self, input_frames: torch.Tensor,

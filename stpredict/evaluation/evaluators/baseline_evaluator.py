@@ -90,9 +90,16 @@ class BaselineEvaluator(Evaluator):
         if isinstance(metrics, (dict, BaseMetric)):
             metrics = [metrics]
         metrics = list(metrics)
-        if 'copy_last' in names:
-            metrics = [_without_own_baseline(metric) for metric in metrics]
-        super().__init__(metrics)
+        model_metrics = [
+            _without_own_baseline(metric) if 'copy_last' in names else
+            metric for metric in metrics
+        ]
+        # stpredict's registry finds its metrics with or without a default
+        # scope (mmengine's Evaluator builds from the root registry)
+        super().__init__([
+            METRICS.build(metric) if isinstance(metric, dict) else metric
+            for metric in model_metrics
+        ])
         self.baselines = forecasts
         self.baseline_metrics: Dict[str, List[BaseMetric]] = {}
         for forecast in forecasts:
