@@ -80,7 +80,8 @@ def test_test_tool_prints_metrics_baseline_and_pictures(trained, tmp_path):
         assert 0 < metrics[f'ssim_{name}'] < 1
     # the short table: model and baselines, mean and three lead times
     table = log[log.index('Test results'):].splitlines()
-    assert table[1].split('|')[2:] == [' mean ', ' +1 ', ' +6 ', ' +10']
+    assert [cell.strip() for cell in table[1].split('|')[2:]] == [
+        'mean', '+1', '+6', '+10']
     assert [line.split('|')[1].strip() for line in table[3:7]] == [
         'model', 'copy_last', 'zeros', 'train_mean']
     # the curves stay out of the text log

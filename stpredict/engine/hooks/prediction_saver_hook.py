@@ -10,7 +10,6 @@ from mmengine.hooks import Hook
 
 from stpredict.registry import HOOKS
 
-
 #: Meta keys of a data sample that say which sequence and frames it holds.
 SEQUENCE_KEYS = ('sample_idx', 'sequence_name', 'sequence_idx', 'split',
                  'start_frame', 'frame_interval')
