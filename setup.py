@@ -1,4 +1,5 @@
-"""Install stpredict: ``pip install -e .`` (or ``.[tests]``)."""
+"""Install stpredict: ``pip install -e .`` (extras: ``.[tests]``,
+``.[nowcasting]``)."""
 import os.path as osp
 import re
 
@@ -38,6 +39,8 @@ setup(
     extras_require=dict(
         tests=read_requirements('tests.txt'),
         optional=read_requirements('optional.txt'),
+        # the optical-flow baseline of tools/test.py (pysteps)
+        nowcasting=read_requirements('nowcasting.txt'),
     ),
     classifiers=[
         'Programming Language :: Python :: 3',

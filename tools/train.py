@@ -6,6 +6,7 @@ Examples:
     python tools/train.py CONFIG --work-dir work_dirs/run1 --resume
     python tools/train.py CONFIG --resume work_dirs/run1/iter_200.pth
     python tools/train.py CONFIG --cfg-options train_cfg.max_iters=1000
+    python tools/train.py CONFIG --threads 1
 """
 import argparse
 import os
@@ -19,10 +20,11 @@ import torch.distributed as torch_dist  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from stpredict.engine.cpu_threads import setup_cpu_threads  # noqa: E402
 from stpredict.engine.hooks.dist_watchdog_hook import (  # noqa: E402
     CollectiveTimeoutError, explain_collective_failure)
-from stpredict.engine.hooks.stop_signal_hook import (  # noqa: E402
-    TrainingInterrupted)
+from stpredict.engine.hooks.stop_signal_hook import \
+    TrainingInterrupted  # noqa: E402
 from stpredict.engine.hooks.work_dir_lock_hook import (  # noqa: E402
     acquire_work_dir_lock, main_rank)
 from stpredict.utils import register_all_modules  # noqa: E402
@@ -64,6 +66,12 @@ def parse_args() -> argparse.Namespace:
         action=DictAction,
         help='override settings of the config, e.g. '
         'train_cfg.max_iters=100 model.neck.num_layers=2')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        help='PyTorch CPU threads per process (default: OMP_NUM_THREADS if '
+        'set, else the physical cores divided by the local processes; see '
+        'docs/training.md)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -116,6 +124,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 
 def main() -> None:
     args = parse_args()
+    threads = setup_cpu_threads(args.threads)
     register_all_modules(init_default_scope=False)
     cfg = load_config(args.config, args.cfg_options)
     cfg = merge_args(cfg, args)
@@ -125,6 +134,7 @@ def main() -> None:
     prepare_launcher(cfg)
     try:
         runner = Runner.from_cfg(cfg)
+        runner.logger.info(threads)
         runner.train()
     except TrainingInterrupted as stop:
         # a checkpoint was saved; the log says how to resume

@@ -1,3 +1,4 @@
+from .cpu_threads import choose_cpu_threads, setup_cpu_threads  # noqa: F401
 from .hooks import *  # noqa: F401,F403
 from .metric_logger_hook import MetricLoggerHook  # noqa: F401
 from .optim_wrappers import *  # noqa: F401,F403

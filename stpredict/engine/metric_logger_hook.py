@@ -1,7 +1,11 @@
 """A LoggerHook that writes validation scalars at the step they belong to."""
+import math
+import os.path as osp
 import re
-from typing import Dict, Optional
+from numbers import Real
+from typing import Dict, Optional, Sequence
 
+from mmengine.fileio import dump
 from mmengine.hooks import LoggerHook
 from mmengine.runner import BaseLoop
 
@@ -9,6 +13,8 @@ from stpredict.registry import HOOKS
 
 #: Timing keys that LogProcessor reports for every phase under one name.
 TIMING_KEYS = ('time', 'data_time')
+#: Validation and test report progress at least this many times per pass.
+PROGRESS_LINES = 5
 
 
 def checkpoint_progress(checkpoint: Optional[dict]
@@ -86,6 +92,14 @@ class MetricLoggerHook(LoggerHook):
       instead of the ``time`` and ``data_time`` of training, so that the
       training curves of those two keys hold training iterations only.
 
+    - Validation and test report progress at least :data:`PROGRESS_LINES`
+      times per pass and after the last batch, also when a pass has fewer
+      batches than ``interval`` (a 16-batch test with ``interval=20``
+      logged nothing until the end with ``LoggerHook``).
+    - The line after a test lists the scalar results with 4 significant
+      digits; the per-frame curves go to the JSON log (and to
+      ``tools/test.py --out``), not into the text log.
+
     Args:
         log_metric_by_epoch (bool, optional): Write validation scalars at
             the epoch (True) or at the iteration (False). Defaults to None:
@@ -126,3 +140,59 @@ class MetricLoggerHook(LoggerHook):
             scalars,
             step=evaluated_progress(runner, self._loaded, key) or 0,
             file_path=self.json_log_path)
+
+    def progress_interval(self, num_batches: int) -> int:
+        """Batches between two progress lines of a validation or test pass.
+
+        Args:
+            num_batches (int): Batches of the pass.
+
+        Returns:
+            int: ``interval``, or less so that a pass logs at least
+            :data:`PROGRESS_LINES` lines.
+        """
+        return max(1, min(self.interval,
+                          math.ceil(num_batches / PROGRESS_LINES)))
+
+    def _log_progress(self, runner, batch_idx: int, mode: str) -> None:
+        loader = getattr(runner, f'{mode}_dataloader')
+        num_batches = len(loader)
+        interval = self.progress_interval(num_batches)
+        if (batch_idx + 1) % interval == 0 or batch_idx + 1 == num_batches:
+            _, log_str = runner.log_processor.get_log_after_iter(
+                runner, batch_idx, mode)
+            runner.logger.info(log_str)
+
+    def after_val_iter(self,
+                       runner,
+                       batch_idx: int,
+                       data_batch=None,
+                       outputs: Optional[Sequence] = None) -> None:
+        self._log_progress(runner, batch_idx, 'val')
+
+    def after_test_iter(self,
+                        runner,
+                        batch_idx: int,
+                        data_batch=None,
+                        outputs: Optional[Sequence] = None) -> None:
+        self._log_progress(runner, batch_idx, 'test')
+
+    def after_test_epoch(self,
+                         runner,
+                         metrics: Optional[Dict[str, float]] = None) -> None:
+        from stpredict.evaluation.result_table import format_number
+        num_batches = len(runner.test_dataloader)
+        tag, _ = runner.log_processor.get_log_after_epoch(
+            runner, num_batches, 'test', with_non_scalar=True)
+        items = [
+            f'{key}: {format_number(float(value))}'
+            for key, value in tag.items()
+            if isinstance(value, Real) and not isinstance(value, bool)
+        ]
+        curves = len(tag) - len(items)
+        note = (f'  ({curves} per-frame curves in the JSON log and in '
+                'tools/test.py --out)' if curves else '')
+        runner.logger.info(f'Iter(test) [{num_batches}/{num_batches}]  ' +
+                           '  '.join(items) + note)
+        dump(self._process_tags(tag),
+             osp.join(runner.log_dir, self.json_log_path))

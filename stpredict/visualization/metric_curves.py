@@ -9,6 +9,14 @@ import numpy as np
 CURVE_SUFFIX = '_curve'
 #: Suffix of the copy-last-frame baseline of a metric key.
 BASELINE_SUFFIX = '_copy_last'
+#: The baselines of ``tools/test.py`` (key suffix without ``_``): legend
+#: label and line style.
+BASELINE_LINES = OrderedDict([
+    ('copy_last', ('copy last frame', '--')),
+    ('zeros', ('zeros', ':')),
+    ('train_mean', ('train mean', '-.')),
+    ('optical_flow', ('optical flow', '--')),
+])
 
 
 def collect_curves(metrics: Mapping[str, object]
@@ -18,8 +26,10 @@ def collect_curves(metrics: Mapping[str, object]
     Every key ending in ``_curve`` whose value is a non-empty sequence of
     numbers is a curve (see
     :class:`~stpredict.evaluation.metrics.base_frame_metric.BaseFrameMetric`).
-    ``<name>_copy_last_curve`` is the baseline of ``<name>`` and goes with it
-    when ``<name>_curve`` exists.
+    ``<name>_copy_last_curve`` (and the other baselines of
+    :data:`BASELINE_LINES`: ``_zeros``, ``_train_mean``, ``_optical_flow``)
+    is a baseline of ``<name>`` and goes with it when ``<name>_curve``
+    exists.
 
     Args:
         metrics (Mapping[str, object]): The evaluator's results.
@@ -27,7 +37,7 @@ def collect_curves(metrics: Mapping[str, object]
     Returns:
         OrderedDict[str, dict[str, list[float]]]: For each metric name (in
         the order of the results), ``{'model': curve}`` and, when present,
-        ``'copy_last': curve``.
+        ``'copy_last': curve`` (and the other baselines by name).
     """
     curves: Dict[str, List[float]] = OrderedDict()
     for key, value in metrics.items():
@@ -44,9 +54,11 @@ def collect_curves(metrics: Mapping[str, object]
             curves[key[:-len(CURVE_SUFFIX)]] = values
     grouped: 'OrderedDict[str, Dict[str, List[float]]]' = OrderedDict()
     for name, values in curves.items():
-        base = name[:-len(BASELINE_SUFFIX)]
-        if name.endswith(BASELINE_SUFFIX) and base in curves:
-            grouped.setdefault(base, {})['copy_last'] = values
+        for baseline in BASELINE_LINES:
+            base = name[:-len(baseline) - 1]
+            if name.endswith(f'_{baseline}') and base in curves:
+                grouped.setdefault(base, {})[baseline] = values
+                break
         else:
             grouped.setdefault(name, {})['model'] = values
     return grouped
@@ -93,7 +105,7 @@ def plot_metric_curves(curves: Mapping[str, Mapping[str, Sequence[float]]],
     ``t * lead_time_step`` and labelled ``+t * lead_time_step`` (a tick at
     every lead time up to 12 frames, every k-th beyond); the x-axis says
     ``lead time (frames ahead)`` or, e.g., ``lead time (min ahead)``. The
-    copy-last-frame baseline, when present, is a dashed line in the same
+    baselines, when present, are dashed or dotted lines in the same
     panel. Drawn with matplotlib's Agg canvas (no display, no pyplot
     state).
 
@@ -124,14 +136,13 @@ def plot_metric_curves(curves: Mapping[str, Mapping[str, Sequence[float]]],
     canvas = FigureCanvasAgg(figure)
     for index, (name, lines) in enumerate(curves.items()):
         axes = figure.add_subplot(rows, cols, index + 1)
-        for label, style in (('model', '-o'), ('copy_last', '--')):
-            values = lines.get(label)
+        styles = [('model', ('model', '-o'))] + list(BASELINE_LINES.items())
+        for key, (label, style) in styles:
+            values = lines.get(key)
             if values is None:
                 continue
             lead = [(t + 1) * lead_time_step for t in range(len(values))]
-            axes.plot(lead, values, style, markersize=3,
-                      label='copy last frame' if label == 'copy_last' else
-                      'model')
+            axes.plot(lead, values, style, markersize=3, label=label)
         axes.set_title(name, fontsize=10)
         axes.set_xlabel(lead_time_label(lead_time_unit), fontsize=8)
         frames = max(len(values) for values in lines.values())

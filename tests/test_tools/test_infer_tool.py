@@ -4,6 +4,7 @@ The first tool run of each kind is a subprocess, as a user runs it; the
 other runs of tools/infer.py execute the script in this process (runpy),
 which skips the seconds of start-up per run.
 """
+import json
 import os.path as osp
 import runpy
 import sys
@@ -73,6 +74,9 @@ def saved(trained, tmp_path_factory):
     assert 'Saved the predictions of 8 test sequences' in log
     np.testing.assert_array_equal(np.load(out / 'sample_idx.npy'),
                                   np.arange(8))
+    # what the dataset knows of each row (generated digits: their index)
+    sequences = json.loads((out / 'sequences.json').read_text())
+    assert sequences[3] == dict(sample_idx=3, sequence_idx=3, split='test')
     return np.load(out / 'predictions.npy')
 
 

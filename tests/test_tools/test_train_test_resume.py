@@ -1,5 +1,6 @@
 """Full runs of tools/train.py and tools/test.py on the tiny config."""
 import glob
+import hashlib
 import json
 import os.path as osp
 
@@ -73,6 +74,27 @@ def test_test_tool_prints_metrics_baseline_and_pictures(trained, tmp_path):
     assert len(metrics['mse_per_frame_curve']) == 10
     # even a barely trained model beats repeating the last observed frame
     assert metrics['mse_per_frame'] < metrics['mse_per_frame_copy_last']
+    # the default baselines, scored by the same metrics
+    for name in ('zeros', 'train_mean'):
+        assert len(metrics[f'mse_per_frame_{name}_curve']) == 10
+        assert 0 < metrics[f'ssim_{name}'] < 1
+    # the short table: model and baselines, mean and three lead times
+    table = log[log.index('Test results'):].splitlines()
+    assert [cell.strip() for cell in table[1].split('|')[2:]] == [
+        'mean', '+1', '+6', '+10']
+    assert [line.split('|')[1].strip() for line in table[3:7]] == [
+        'model', 'copy_last', 'zeros', 'train_mean']
+    # the curves stay out of the text log
+    assert 'mse_per_frame_curve' not in log.split('Iter(test)')[-1]
+    provenance = metrics['provenance']
+    checkpoint = osp.join(work_dir, 'iter_6.pth')
+    with open(checkpoint, 'rb') as file:
+        assert provenance['checkpoint_sha256'] == hashlib.sha256(
+            file.read()).hexdigest()
+    assert provenance['config'] == TINY_CONFIG
+    assert provenance['threads'] == 1 and provenance['torch']
+    assert provenance['git_commit'] is None or len(
+        provenance['git_commit']) == 40
     pictures = sorted(show_dir.iterdir())
     assert len(pictures) == 2
     image = cv2.imread(str(pictures[0]))

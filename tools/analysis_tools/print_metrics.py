@@ -1,8 +1,8 @@
 """Print test-metric files (``tools/test.py --out``) as a table.
 
-With one file, each metric is shown next to its copy-the-last-observed-
-frame baseline (keys ending in ``_copy_last``) when the test config
-computed it. With several files, one column per file and a last column
+With one file, each metric is shown next to its naive baselines when the
+test scored them (keys ending in ``_copy_last``, ``_zeros``,
+``_train_mean``, ``_optical_flow``; see ``tools/test.py --baselines``). With several files, one column per file and a last column
 naming the best file of each metric (smallest for errors, losses and FAR,
 largest otherwise); the baseline rows are listed as metrics of their own.
 
@@ -20,7 +20,13 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..', '..')))
 
 from stpredict.utils.text_table import format_table  # noqa: E402
 
-BASELINE_SUFFIX = '_copy_last'
+#: The baselines of tools/test.py: key suffix -> column name.
+BASELINES = {
+    '_copy_last': 'copy last frame',
+    '_zeros': 'zeros',
+    '_train_mean': 'train mean',
+    '_optical_flow': 'optical flow',
+}
 LOWER_IS_BETTER = ('mse', 'mae', 'bmse', 'bmae', 'gdl', 'far', 'loss')
 
 
@@ -115,23 +121,49 @@ def scalar_metrics(metrics: Dict[str, object],
         key: float(value)
         for key, value in metrics.items()
         if _is_number(value) and not key.endswith('_curve') and (
-            baselines or BASELINE_SUFFIX not in key)
+            baselines or not key.endswith(tuple(BASELINES)))
     }
 
 
+def present_baselines(metrics: Dict[str, object]) -> List[str]:
+    """The suffixes of :data:`BASELINES` that ``metrics`` has values for."""
+    return [
+        suffix for suffix in BASELINES
+        if any(key.endswith(suffix) and _is_number(value)
+               for key, value in metrics.items())
+    ]
+
+
 def metric_rows(metrics: Dict[str, object]) -> List[List[str]]:
-    """Rows ``[name, model, baseline, better?]`` of the scalar metrics."""
+    """Rows ``[name, model, baseline ..., better?]`` of the scalar metrics.
+
+    ``better?`` is ``yes`` when the model beats every baseline of the row,
+    else ``NO`` (naming the baselines that beat it when there are several).
+    """
+    suffixes = present_baselines(metrics) or ['_copy_last']
     rows = []
     for key, value in scalar_metrics(metrics).items():
         name = key.split('/')[-1]
-        baseline = metrics.get(key + BASELINE_SUFFIX)
-        if _is_number(baseline):
-            lower = lower_is_better(name)
-            better = value < baseline if lower else value > baseline
-            rows.append([name, f'{value:.4f}', f'{baseline:.4f}',
-                         'yes' if better else 'NO'])
+        lower = lower_is_better(name)
+        cells, losses, compared = [], [], 0
+        for suffix in suffixes:
+            baseline = metrics.get(key + suffix)
+            if not _is_number(baseline):
+                cells.append('-')
+                continue
+            compared += 1
+            cells.append(f'{baseline:.4f}')
+            if not (value < baseline if lower else value > baseline):
+                losses.append(BASELINES[suffix])
+        if not compared:
+            verdict = '-'
+        elif not losses:
+            verdict = 'yes'
+        elif len(suffixes) == 1:
+            verdict = 'NO'
         else:
-            rows.append([name, f'{value:.4f}', '-', '-'])
+            verdict = f'NO ({", ".join(losses)})'
+        rows.append([name, f'{value:.4f}'] + cells + [verdict])
     return rows
 
 
@@ -191,9 +223,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f'print_metrics.py: error: {error}', file=sys.stderr)
         return 1
     if len(results) == 1:
-        print(format_table(['metric', 'model', 'copy last frame',
-                            'model better'], metric_rows(results[0]),
-                           right_align=(1, 2)))
+        suffixes = present_baselines(results[0]) or ['_copy_last']
+        header = ['metric', 'model'] + [
+            BASELINES[suffix] for suffix in suffixes
+        ] + ['model better']
+        print(format_table(header, metric_rows(results[0]),
+                           right_align=range(1, len(header) - 1)))
         return 0
     labels = args.labels or file_labels(args.metrics_json)
     if len(set(labels)) != len(labels):

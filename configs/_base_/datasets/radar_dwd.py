@@ -78,3 +78,10 @@ test_evaluator = [
          pixel_to_value=value_transform, zr_relation=zr_relation,
          baseline='copy_last'),
 ]
+
+# Naive forecasts that tools/test.py scores with test_evaluator beside the
+# model (keys <key>_<baseline>): persistence, no echo, the mean training
+# frame and optical-flow extrapolation, the field's reference (pysteps:
+# pip install -e '.[nowcasting]'; --baselines copy_last zeros train_mean
+# tests without it).
+test_baselines = ['copy_last', 'zeros', 'train_mean', 'optical_flow']

@@ -11,7 +11,8 @@ from .reduced_frame_metric import ReducedFrameMetric
 from .ssim import SSIM
 
 __all__ = [
-    'BaseFrameMetric', 'ReducedFrameMetric', 'FRAME_BASELINES', 'FRAME_REDUCTION_SUFFIXES', 'MSE',
-    'MAE', 'PSNR', 'SSIM', 'GDL', 'ContingencyScores', 'CSI', 'HSS', 'POD',
-    'FAR', 'BaseBalancedError', 'BMSE', 'BMAE'
+    'BaseFrameMetric', 'ReducedFrameMetric', 'FRAME_BASELINES',
+    'FRAME_REDUCTION_SUFFIXES', 'MSE', 'MAE', 'PSNR', 'SSIM', 'GDL',
+    'ContingencyScores', 'CSI', 'HSS', 'POD', 'FAR', 'BaseBalancedError',
+    'BMSE', 'BMAE'
 ]
