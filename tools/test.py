@@ -3,6 +3,7 @@
 Examples:
     python tools/test.py CONFIG CHECKPOINT
     python tools/test.py CONFIG CHECKPOINT --show-dir vis --work-dir W
+    python tools/test.py zoo:NAME    # a model of docs/model_zoo.md
 """
 import argparse
 import os
@@ -14,6 +15,8 @@ sys.path.insert(0, osp.abspath(osp.join(osp.dirname(__file__), '..')))
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from stpredict.apis.model_zoo import is_zoo_name  # noqa: E402
+from stpredict.apis.model_zoo import resolve_model_files
 from stpredict.utils import register_all_modules  # noqa: E402
 from stpredict.utils.launch import check_checkpoint  # noqa: E402
 from stpredict.utils.launch import (check_config, load_config,
@@ -23,8 +26,10 @@ from stpredict.utils.launch import (check_config, load_config,
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test a stpredict model')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'config', help='test config file path, or zoo:NAME alone')
+    parser.add_argument(
+        'checkpoint', nargs='?', help='checkpoint file or zoo:NAME')
     parser.add_argument('--work-dir', help='the dir to save logs')
     parser.add_argument(
         '--show-dir',
@@ -61,6 +66,11 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
+    if args.checkpoint is None and not is_zoo_name(args.config):
+        raise ValueError('No checkpoint given: give CONFIG CHECKPOINT, or '
+                         'zoo:NAME alone (see docs/model_zoo.md).')
+    args.config, args.checkpoint = resolve_model_files(
+        args.config, args.checkpoint)
     check_checkpoint(args.checkpoint)
     cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
