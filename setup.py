@@ -1,4 +1,4 @@
-"""Install stpredict: ``pip install -e .`` (or ``.[tests]``)."""
+"""Install stpredict: ``pip install -e .`` (or ``.[tests]``, ``.[deploy]``)."""
 import os.path as osp
 import re
 
@@ -38,6 +38,7 @@ setup(
     extras_require=dict(
         tests=read_requirements('tests.txt'),
         optional=read_requirements('optional.txt'),
+        deploy=read_requirements('deploy.txt'),
     ),
     classifiers=[
         'Programming Language :: Python :: 3',

@@ -246,7 +246,9 @@ def weights_section(models: Dict[str, ZooModel]) -> List[str]:
         'python tools/test.py zoo:NAME',
         '```', '',
         'and in Python `init_forecaster(None, \'zoo:NAME\')` '
-        '([inference.md](inference.md)). Every load checks the '
+        '([inference.md](inference.md)); '
+        '`python tools/deployment/export_onnx.py zoo:NAME` writes it as an '
+        'ONNX model ([exporting.md](exporting.md)). Every load checks the '
         "file against the entry's sha256 and refuses a changed file.", '',
         'Test metrics: `python tools/test.py zoo:NAME` on the test split of '
         "the model's config (MSE and MAE per frame; measured on "
