@@ -1,5 +1,5 @@
 """Install stpredict: ``pip install -e .`` (extras: ``.[tests]``,
-``.[nowcasting]``)."""
+``.[nowcasting]``, ``.[deploy]``)."""
 import os.path as osp
 import re
 
@@ -41,6 +41,7 @@ setup(
         optional=read_requirements('optional.txt'),
         # the optical-flow baseline of tools/test.py (pysteps)
         nowcasting=read_requirements('nowcasting.txt'),
+        deploy=read_requirements('deploy.txt'),
     ),
     classifiers=[
         'Programming Language :: Python :: 3',

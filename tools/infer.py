@@ -5,8 +5,13 @@ writes the predicted frames (pred_00.png, ... or pred.npy) and forecast.gif
 (the observed frames, then the predicted ones in a red frame). A .npy batch
 (B, T, ...) gets one sub-folder per sequence (seq_000, seq_001, ...).
 
+The model is a config and a checkpoint, or a model of the zoo
+(docs/model_zoo.md) by name: zoo:NAME alone takes the config of its entry.
+
 Examples:
     python tools/infer.py CONFIG CHECKPOINT --input frames/ --out forecast
+    python tools/infer.py zoo:convlstm_2x32_flying2digits-10to10_cpu
+        --input frames.npy --out forecast
     python tools/infer.py CONFIG CHECKPOINT --input clip.avi --out forecast
     python tools/infer.py CONFIG CHECKPOINT --input batch.npy --out forecast
         --format npy --device cuda:0 --batch-size 16
@@ -26,7 +31,8 @@ from mmengine.config import DictAction  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from stpredict.apis import (forecast, init_forecaster,  # noqa: E402
-                            observed_frames, to_layout)
+                            is_zoo_name, observed_frames, resolve_model_files,
+                            to_layout)
 from stpredict.utils.launch import check_checkpoint  # noqa: E402
 from stpredict.visualization.frame_grid import frames_to_rgb  # noqa: E402
 
@@ -41,8 +47,15 @@ def parse_args() -> argparse.Namespace:
         description='Forecast frames with a trained stpredict model',
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=__doc__.split('\n\n', 1)[1])
-    parser.add_argument('config', help='config the model was trained with')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'config',
+        help='config the model was trained with, or zoo:NAME alone (a model '
+        'of docs/model_zoo.md with the config of its entry)')
+    parser.add_argument(
+        'checkpoint',
+        nargs='?',
+        help='checkpoint file, or zoo:NAME (checked against the sha256 of '
+        'the zoo)')
     parser.add_argument(
         '--input',
         required=True,
@@ -188,7 +201,12 @@ def write_sequence(out_dir: str, observed: np.ndarray, predicted: np.ndarray,
 
 def main() -> None:
     args = parse_args()
-    check_checkpoint(args.checkpoint)
+    if args.checkpoint is None and not is_zoo_name(args.config):
+        raise ValueError(
+            'No checkpoint given: give CONFIG CHECKPOINT, or zoo:NAME alone '
+            '(docs/model_zoo.md lists the models).')
+    config, checkpoint = resolve_model_files(args.config, args.checkpoint)
+    check_checkpoint(checkpoint)
     if not osp.exists(args.input):
         raise FileNotFoundError(
             f'Input "{args.input}" does not exist. Give a .npy array, a '
@@ -199,8 +217,8 @@ def main() -> None:
         raise ValueError(
             f'--output-frames must be at least 1, got {args.output_frames}.')
     model = init_forecaster(
-        args.config,
-        args.checkpoint,
+        config,
+        checkpoint,
         device=args.device,
         cfg_options=args.cfg_options,
         keep_transfer=args.keep_transfer)

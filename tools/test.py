@@ -5,6 +5,7 @@ Examples:
     python tools/test.py CONFIG CHECKPOINT --show-dir vis --work-dir W
     python tools/test.py CONFIG CHECKPOINT --out W/test.json --threads 1
     python tools/test.py CONFIG CHECKPOINT --baselines copy_last optical_flow
+    python tools/test.py zoo:NAME    # a model of docs/model_zoo.md
 """
 import argparse
 import json
@@ -20,6 +21,8 @@ from mmengine.dist import get_rank  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from stpredict.apis.model_zoo import is_zoo_name  # noqa: E402
+from stpredict.apis.model_zoo import resolve_model_files  # noqa: E402
 from stpredict.engine.cpu_threads import setup_cpu_threads  # noqa: E402
 from stpredict.utils import register_all_modules  # noqa: E402
 from stpredict.utils.launch import check_checkpoint  # noqa: E402
@@ -33,8 +36,10 @@ DEFAULT_TEST_BASELINES = ('copy_last', 'zeros', 'train_mean')
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test a stpredict model')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'config', help='test config file path, or zoo:NAME alone')
+    parser.add_argument(
+        'checkpoint', nargs='?', help='checkpoint file or zoo:NAME')
     parser.add_argument('--work-dir', help='the dir to save logs')
     parser.add_argument(
         '--show-dir',
@@ -156,6 +161,11 @@ def main() -> None:
     args = parse_args()
     threads = setup_cpu_threads(args.threads)
     register_all_modules(init_default_scope=False)
+    if args.checkpoint is None and not is_zoo_name(args.config):
+        raise ValueError('No checkpoint given: give CONFIG CHECKPOINT, or '
+                         'zoo:NAME alone (see docs/model_zoo.md).')
+    args.config, args.checkpoint = resolve_model_files(
+        args.config, args.checkpoint)
     check_checkpoint(args.checkpoint)
     cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher

@@ -30,6 +30,7 @@ from stpredict.utils.checkpoint import register_safe_checkpoint_loader
 from stpredict.utils.launch import check_checkpoint
 from stpredict.utils.setup_env import register_all_modules
 from .export import strip_transfer
+from .model_zoo import resolve_model_files
 
 #: Frame layouts :func:`forecast` accepts, by number of dimensions
 #: (B: sequences, T: frames, C: channels, H: height, W: width).
@@ -50,7 +51,7 @@ FramesLike = Union[np.ndarray, torch.Tensor, Sequence[np.ndarray], str,
 # ----------------------------------------------------------------------
 # the model
 # ----------------------------------------------------------------------
-def init_forecaster(config: Union[str, os.PathLike, Config],
+def init_forecaster(config: Optional[Union[str, os.PathLike, Config]],
                     checkpoint: Optional[str] = None,
                     device: Union[str, torch.device] = 'cpu',
                     cfg_options: Optional[dict] = None,
@@ -67,6 +68,11 @@ def init_forecaster(config: Union[str, os.PathLike, Config],
     trained with (the copy that training writes into its work dir includes
     the ``--cfg-options`` of that run).
 
+    **Model zoo.** ``checkpoint='zoo:NAME'`` loads a checkpoint shipped in
+    the repository (:mod:`stpredict.apis.model_zoo`, listed in
+    ``docs/model_zoo.md``) after checking its SHA-256; with
+    ``config=None`` the config is the one of the zoo entry.
+
     **Transfer-trained checkpoints.** A config with ``model.transfer``
     (finetune, L2-SP, memory transfer, knowledge flow) names source models
     that only training needs. By default the transfer is dropped as in
@@ -79,9 +85,12 @@ def init_forecaster(config: Union[str, os.PathLike, Config],
     (which builds the whole model, sources included).
 
     Args:
-        config (str | os.PathLike | Config): The config file or object.
-        checkpoint (str, optional): The checkpoint file. None keeps the
-            random initial weights (with a warning). Defaults to None.
+        config (str | os.PathLike | Config, optional): The config file or
+            object; None with a ``zoo:NAME`` checkpoint takes the zoo
+            entry's config.
+        checkpoint (str, optional): The checkpoint file, or ``zoo:NAME``.
+            None keeps the random initial weights (with a warning).
+            Defaults to None.
         device (str | torch.device): Where the model runs, e.g. ``'cpu'``
             or ``'cuda:0'``. Defaults to ``'cpu'``.
         cfg_options (dict, optional): Overrides merged into the config, as
@@ -96,6 +105,7 @@ def init_forecaster(config: Union[str, os.PathLike, Config],
     """
     register_all_modules(init_default_scope=False)
     register_safe_checkpoint_loader()
+    config, checkpoint = resolve_model_files(config, checkpoint)
     if isinstance(config, (str, os.PathLike)):
         config_path = os.fspath(config)
         if not osp.isfile(config_path):

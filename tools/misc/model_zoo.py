@@ -1,5 +1,9 @@
-"""Write docs/model_zoo.md: every config with its model, data and results.
+"""Write docs/model_zoo.md: the shipped weights, and every config with its
+model, data and results.
 
+The page opens with the trained checkpoints of the zoo table
+(``checkpoints/zoo.json``, see :mod:`stpredict.apis.model_zoo`): name, model,
+files, test metrics, sha256 and the command that trained each.
 Every config under ``configs/`` (except ``configs/_base_/``) and under
 ``projects/*/configs/`` is read with mmengine's ``Config`` (inheritance
 resolved, nothing built, no plugin imported). One table per config folder
@@ -23,6 +27,8 @@ sys.path.insert(0, REPO_ROOT)
 
 from mmengine.config import Config  # noqa: E402
 
+from stpredict.apis.model_zoo import ZooModel, load_model_zoo  # noqa: E402
+
 DEFAULT_OUT = osp.join('docs', 'model_zoo.md')
 #: README columns copied into the zoo (README header -> zoo header)
 RESULT_COLUMNS = (('params', 'params'), ('mse', 'MSE'), ('mae', 'MAE'),
@@ -31,7 +37,10 @@ RESULT_COLUMNS = (('params', 'params'), ('mse', 'MSE'), ('mae', 'MAE'),
 COLUMN_ALIASES = dict(params=('params', 'params (test)', 'test time'))
 HEADER = ('config', 'cell', 'neck', 'train data', 'test data',
           'T_in -> T_out', 'iters', 'transfer') + tuple(
-              title for _, title in RESULT_COLUMNS)
+              title for _, title in RESULT_COLUMNS) + ('weights', )
+#: columns of the table of shipped weights
+WEIGHTS_HEADER = ('name', 'model', 'config', 'checkpoint', 'MSE', 'MAE',
+                  'SSIM', 'PSNR', 'sha256', 'trained by')
 LINK = re.compile(r'\[[^\]]*\]\(([^)]+\.py)\)')
 
 
@@ -166,8 +175,10 @@ def describe_dataset(loader) -> str:
     return text
 
 
-def config_row(path: str, results: Dict[str, Dict[str, str]]) -> List[str]:
-    """One table row for the config at ``path``."""
+def config_row(path: str, results: Dict[str, Dict[str, str]],
+               weights: Dict[str, List[str]]) -> List[str]:
+    """One table row for the config at ``path``; ``weights`` maps config
+    paths to the names of their zoo checkpoints."""
     cfg = Config.fromfile(
         osp.join(REPO_ROOT, path), import_custom_modules=False)
     name = osp.splitext(osp.basename(path))[0]
@@ -195,14 +206,61 @@ def config_row(path: str, results: Dict[str, Dict[str, str]]) -> List[str]:
         if key == 'mse' and readme and not trained:
             value = 'not trained yet'
         row.append(value or '-')
+    row.append(', '.join(f'`zoo:{name}`' for name in weights.get(path, []))
+               or '-')
     return row
 
 
-def table(rows: List[List[str]]) -> List[str]:
-    lines = ['| ' + ' | '.join(HEADER) + ' |',
-             '| ' + ' | '.join('---' for _ in HEADER) + ' |']
+def table(rows: List[List[str]], header: Sequence[str] = HEADER) -> List[str]:
+    lines = ['| ' + ' | '.join(header) + ' |',
+             '| ' + ' | '.join('---' for _ in header) + ' |']
     lines += ['| ' + ' | '.join(row) + ' |' for row in rows]
     return lines
+
+
+def weights_section(models: Dict[str, ZooModel]) -> List[str]:
+    """The page's table of shipped checkpoints, with how to use them."""
+    rows = []
+    for name, model in models.items():
+        metrics = model.test_metrics
+        size = osp.getsize(model.checkpoint_path) / 2**20
+        rows.append([
+            f'`zoo:{name}`', model.description,
+            f'`{model.config}`',
+            f'[{osp.basename(model.checkpoint)}]'
+            f'({osp.relpath(model.checkpoint, "docs")}) ({size:.1f} MB)',
+            f"{metrics['mse']:.1f}", f"{metrics['mae']:.1f}",
+            f"{metrics['ssim']:.3f}", f"{metrics['psnr']:.2f}",
+            f'`{model.sha256}`',
+            f'`{model.trained_by}` ({model.training})'
+        ])
+    measured = sorted({model.measured for model in models.values()})
+    return [
+        '## Trained weights', '',
+        f'{len(models)} checkpoints are shipped in the repository (table: '
+        '[checkpoints/zoo.json](../checkpoints/zoo.json)). Forecast your '
+        'own frames, or score a model, by its name; no training, and the '
+        'config is taken from the entry:', '',
+        '```bash',
+        'python tools/infer.py zoo:NAME --input frames.npy --out forecast',
+        'python tools/test.py zoo:NAME',
+        '```', '',
+        'and in Python `init_forecaster(None, \'zoo:NAME\')` '
+        '([inference.md](inference.md)); '
+        '`python tools/deployment/export_onnx.py zoo:NAME` writes it as an '
+        'ONNX model ([exporting.md](exporting.md)). Every load checks the '
+        "file against the entry's sha256 and refuses a changed file.", '',
+        'Test metrics: `python tools/test.py zoo:NAME` on the test split of '
+        "the model's config (MSE and MAE per frame; measured on "
+        f"{'; '.join(measured)}).", ''
+    ] + table(rows, WEIGHTS_HEADER) + [
+        '',
+        'Adding a model: put its checkpoint (weights only, under 2 MB) and '
+        'its `.sha256` file under `checkpoints/`, add one entry to '
+        '`checkpoints/zoo.json` (config, checkpoint, sha256, description, '
+        'training command, test metrics of `python tools/test.py zoo:NAME`, '
+        'where they were measured), then regenerate this page.'
+    ]
 
 
 def render() -> str:
@@ -214,7 +272,8 @@ def render() -> str:
         '',
         '<!-- Generated by tools/misc/model_zoo.py; do not edit by hand. -->',
         '',
-        f'All {total} configs, one table per folder, read from the configs '
+        'The trained weights shipped in the repository (first table), then '
+        f'all {total} configs, one table per folder, read from the configs '
         'themselves (inheritance resolved). Parameters and results come from '
         "the folder's README (its results table, with the command that "
         'produced each number); `-` means the README has none. MSE and MAE '
@@ -230,8 +289,15 @@ def render() -> str:
         'when the page is out of date. Columns: the cell (with its kernel) '
         'and the neck (layers x hidden channels), the training and test '
         'datasets, the frames observed and predicted, the training '
-        'iterations and the transfer method.',
+        'iterations and the transfer method; `weights` names the shipped '
+        'checkpoints of a config.',
+        '',
     ]
+    models = load_model_zoo()
+    weights: Dict[str, List[str]] = {}
+    for name, model in models.items():
+        weights.setdefault(model.config, []).append(name)
+    lines += weights_section(models)
     for folder, paths in folders.items():
         results = readme_rows(folder)
         readme = next((osp.join(f, 'README.md')
@@ -244,7 +310,8 @@ def render() -> str:
                 f'README (details, results, commands): '
                 f'[{readme}]({osp.relpath(readme, "docs")})', ''
             ]
-        lines += table([config_row(path, results) for path in paths])
+        lines += table(
+            [config_row(path, results, weights) for path in paths])
     return '\n'.join(lines) + '\n'
 
 
