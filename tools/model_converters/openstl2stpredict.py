@@ -9,7 +9,7 @@ OpenSTL's method config .py), over those a Lightning .ckpt keeps; what the
 weights show (method, num_hidden, filter_size, patch_size**2 * C) may be
 left out. Models without an exact
 conversion (layer_norm=1, PredRNN++, MIM, E3D-LSTM, MAU, ...) are refused
-with the reason. See docs/converting_and_exporting.md.
+with the reason. See docs/converting.md.
 
 Examples:
     python tools/model_converters/openstl2stpredict.py \
