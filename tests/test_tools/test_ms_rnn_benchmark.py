@@ -123,3 +123,45 @@ def test_pairs_share_parameters_and_recipe(bench, cell):
     assert single.model.data_preprocessor.patch_size == 1
     for key in ('train_cfg', 'optim_wrapper', 'train_dataloader'):
         assert single[key] == multi[key]
+
+
+def test_steps_timed_alone_take_turns(bench, tmp_path, monkeypatch):
+    import stpredict.utils.complexity as complexity
+    order = []
+
+    class FakeModel:
+
+        def __init__(self, key):
+            self.key = key
+
+        def parameters(self):
+            return []
+
+    monkeypatch.setattr(
+        bench, 'build_model_and_batch',
+        lambda cell, multi, threads: (FakeModel((cell, multi)), None))
+
+    def fake_time(model, frames, repeats, warmup, optimizer):
+        order.append((model.key, warmup))
+        return 0.5 if model.key[1] else 1.5  # multi-scale: 0.5 s
+
+    monkeypatch.setattr(complexity, 'time_training_step', fake_time)
+    monkeypatch.setattr('torch.optim.Adam', lambda params, lr: None)
+    models = [('convlstm', False), ('convlstm', True)]
+    times = bench.time_steps(models, steps=3, threads=1)
+    assert times == {('convlstm', False): 1.5, ('convlstm', True): 0.5}
+    # one warm-up step each, then the models alternate
+    assert [warm for _, warm in order] == [1, 1, 0, 0, 0, 0, 0, 0]
+    assert [m for m, _ in order[2:]] == models * 3
+
+    calls = []
+    monkeypatch.setattr(bench, 'execute', fake_execute(calls))
+    monkeypatch.setattr(bench, 'time_steps',
+                        lambda models, steps, threads: {m: 0.25
+                                                        for m in models})
+    bench.main(['--seeds', '2', '--iters', '4', '--test-sequences', '4',
+                '--no-memory', '--resamples', '50', '--time-steps', '2',
+                '--work-dir', str(tmp_path)])
+    report = (tmp_path / 'results.md').read_text()
+    assert 's / step (alone)' in report
+    assert '| 1.10 | 0.25 |' in report

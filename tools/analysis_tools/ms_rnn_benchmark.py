@@ -138,6 +138,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='bootstrap resamples (default: 10000)')
     parser.add_argument('--no-memory', action='store_true',
                         help='do not measure the training memory per step')
+    parser.add_argument('--time-steps', type=int, default=0,
+                        help='also time N training steps of every model in '
+                        'this process after the runs, the models taking '
+                        'turns (round-robin, so that drift of the machine '
+                        'hits all alike), with --threads threads; the '
+                        'logged step times of the runs depend on what else '
+                        'ran beside them (default: 0, off)')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='extra --cfg-options for every run (they go '
                         'into the settings a finished run is checked '
@@ -145,6 +152,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.with_mim and 'mim' not in args.pairs:
         args.pairs = list(args.pairs) + ['mim']
+    if args.time_steps < 0:
+        parser.error('--time-steps must be >= 0')
     for name in ('seeds', 'jobs', 'threads'):
         if getattr(args, name) < 1:
             parser.error(f'--{name} must be >= 1')
@@ -330,15 +339,13 @@ def load_result(work_dir: str) -> Dict:
                 step_times=logged_step_times(work_dir))
 
 
-def measure_costs(cell: str, multi_scale: bool, threads: int) -> Dict:
-    """Parameters and training memory of one step of a model (batch 4)."""
+def build_model_and_batch(cell: str, multi_scale: bool, threads: int):
+    """A model of the benchmark (seed 0) and a random training batch."""
     import torch
     from mmengine.config import Config
 
     from stpredict.registry import MODELS
     from stpredict.utils import register_all_modules
-    from stpredict.utils.complexity import (count_parameters,
-                                            measure_training_memory)
     torch.set_num_threads(threads)
     register_all_modules(init_default_scope=False)
     run = Run(cell, multi_scale, 0)
@@ -349,14 +356,57 @@ def measure_costs(cell: str, multi_scale: bool, threads: int) -> Dict:
     batch = cfg.train_dataloader.batch_size
     frames = torch.rand(batch, model.input_frames + model.output_frames,
                         model.in_channels, 64, 64)
+    return model, frames
+
+
+def measure_costs(cell: str, multi_scale: bool, threads: int) -> Dict:
+    """Parameters and training memory of one step of a model (batch 4)."""
+    from stpredict.utils.complexity import (count_parameters,
+                                            measure_training_memory)
+    model, frames = build_model_and_batch(cell, multi_scale, threads)
     memory = measure_training_memory(model, frames)
     return dict(params=count_parameters(model), memory=memory['total'],
-                batch=batch)
+                batch=frames.shape[0])
+
+
+def time_steps(models: Sequence[tuple], steps: int,
+               threads: int) -> Dict[tuple, float]:
+    """Median seconds per training step of every model, taking turns.
+
+    Every model first runs one untimed step; then each round times one
+    step of every model in turn, so that a change of the machine's load
+    during the measurement reaches all models alike.
+
+    Args:
+        models (Sequence[tuple]): ``(cell, multi_scale)`` pairs.
+        steps (int): Timed steps per model.
+        threads (int): Torch threads.
+
+    Returns:
+        dict: ``(cell, multi_scale)`` -> median seconds per step.
+    """
+    import torch
+
+    from stpredict.utils.complexity import time_training_step
+    built = {}
+    for key in models:
+        model, frames = build_model_and_batch(*key, threads)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        time_training_step(model, frames, repeats=1, warmup=1,
+                           optimizer=optimizer)
+        built[key] = (model, frames, optimizer)
+    times: Dict[tuple, List[float]] = {key: [] for key in models}
+    for _ in range(steps):
+        for key, (model, frames, optimizer) in built.items():
+            times[key].append(time_training_step(
+                model, frames, repeats=1, warmup=0, optimizer=optimizer))
+    return {key: statistics.median(values) for key, values in times.items()}
 
 
 def summarise(runs: List[Run], results: Dict[Run, Dict],
               costs: Dict[tuple, Dict], pairs: Sequence[str],
-              resamples: int) -> str:
+              resamples: int,
+              alone: Optional[Dict[tuple, float]] = None) -> str:
     """The per-seed table, the mean +- std table and the paired intervals.
 
     Args:
@@ -366,6 +416,8 @@ def summarise(runs: List[Run], results: Dict[Run, Dict],
             be empty).
         pairs (Sequence[str]): The cells compared.
         resamples (int): Bootstrap resamples.
+        alone (dict, optional): ``(cell, multi_scale)`` -> seconds per
+            step of :func:`time_steps`. Defaults to None.
 
     Returns:
         str: Markdown.
@@ -388,8 +440,9 @@ def summarise(runs: List[Run], results: Dict[Run, Dict],
                          f' | {result["timing"].get("checkpoint", "-")} |')
     lines += ['', f'### Mean +- std over {len(seeds)} seeds', '',
               '| model | ' + ' | '.join(t for _, t, _ in METRICS) +
-              ' | params | s / step | train memory / step (MiB) |'
-              ' train time (s) |', '|' + ' --- |' * (len(METRICS) + 5)]
+              ' | params | s / step (logged) | s / step (alone) |'
+              ' train memory / step (MiB) | train time (s) |',
+              '|' + ' --- |' * (len(METRICS) + 6)]
     for cell, multi in models:
         rows = [results[Run(cell, multi, seed)] for seed in seeds]
         cells = []
@@ -405,13 +458,16 @@ def summarise(runs: List[Run], results: Dict[Run, Dict],
         params = f'{cost["params"] / 1e3:.1f}k' if cost else '-'
         memory = (f'{cost["memory"] / 2**20:.0f} (b{cost["batch"]})'
                   if cost else '-')
+        single_step = (f'{alone[cell, multi]:.2f}'
+                       if alone and (cell, multi) in alone else '-')
         lines.append(f'| {Run(cell, multi, 0).name} | ' + ' | '.join(cells) +
-                     f' | {params} | {step} | {memory} | {wall} |')
+                     f' | {params} | {step} | {single_step} | {memory} |'
+                     f' {wall} |')
     baseline = results[runs[0]]['metrics']
     if all(f'{key}_copy_last' in baseline for key, _, _ in METRICS):
         lines.append('| copy last observed frame | ' + ' | '.join(
             fmt.format(baseline[f'{key}_copy_last'])
-            for key, _, fmt in METRICS) + ' | - | - | - | - |')
+            for key, _, fmt in METRICS) + ' | - | - | - | - | - |')
     lines += ['', '### MS-X minus X: per-sequence test MSE/frame, paired '
               'bootstrap over test sequences (95%)', '',
               '| pair | mean difference | 95% interval | share of resamples '
@@ -509,7 +565,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         for cell in args.pairs:
             for multi in (False, True):
                 costs[cell, multi] = measure_costs(cell, multi, args.threads)
-    report = summarise(runs, results, costs, args.pairs, args.resamples)
+    alone = None
+    if args.time_steps:
+        alone = time_steps([(cell, multi) for cell in args.pairs
+                            for multi in (False, True)], args.time_steps,
+                           args.threads)
+    report = summarise(runs, results, costs, args.pairs, args.resamples,
+                       alone)
     elapsed = time.time() - start
     header = (f'## MS-RNN CPU benchmark: {len(seeds)} seeds, '
               f'{len(runs)} runs, --jobs {args.jobs}, {elapsed / 60:.1f} '
