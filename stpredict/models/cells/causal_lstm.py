@@ -126,6 +126,7 @@ class CausalLSTMCell(BaseCell):
         self.output_conv = conv(lstm_in + 2 * hidden, hidden,
                                 self.kernel_size)  # W_4
         self.fusion_conv = conv(2 * hidden, hidden, (1, 1))  # W_5
+        self.declare_frame_size(spatial_size, norm == 'layer')
         self.temporal_norm = build_cell_norm(norm, 3 * hidden, spatial_size)
         self.spatial_norm = build_cell_norm(norm, 3 * hidden, spatial_size)
         self.memory_norm = build_cell_norm(norm, hidden, spatial_size)

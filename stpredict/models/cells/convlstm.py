@@ -70,6 +70,7 @@ class ConvLSTMCell(BaseCell):
             padding=self.padding,
             bias=bias)
         self.norm = build_cell_norm(norm, 4 * hidden_channels, spatial_size)
+        self.declare_frame_size(spatial_size, norm == 'layer' or peephole)
         self.forget_bias = forget_bias
         self.peephole = peephole
         if peephole:

@@ -221,6 +221,7 @@ class E3DLSTMCell(BaseCell):
         self.fusion_conv = conv(2 * hidden, hidden, (1, 1, 1), (0, 0, 0))
         self.recall_norm = nn.GroupNorm(1, hidden)
         self.norm_type = norm
+        self.declare_frame_size(spatial_size, norm == 'layer')
         self.temporal_norm = self._build_norm(norm, 4 * hidden, spatial_size)
         self.spatial_norm = self._build_norm(norm, 3 * hidden, spatial_size)
 
@@ -276,6 +277,7 @@ class E3DLSTMCell(BaseCell):
         """Zero states for an input frame or clip ``x`` ``[B, C, H, W]``."""
         self._check_input(x)
         batch, _, height, width = x.shape
+        self.check_frame_size(height, width)
         states = {
             name: x.new_zeros(batch, self.state_channels(name), height, width)
             for name in self.state_names if name != 'history_valid'

@@ -291,6 +291,7 @@ class MIMBlock(BaseCell):
         super().__init__(
             in_channels, hidden_channels, kernel_size, init_cfg=init_cfg)
         hid = hidden_channels
+        self.declare_frame_size(spatial_size, norm == 'layer')
         self.forget_bias = forget_bias
         self.xh_conv = _NormedConv(in_channels + hid, 3 * hid,
                                    self.kernel_size, bias, norm, spatial_size)

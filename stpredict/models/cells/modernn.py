@@ -154,6 +154,7 @@ class MoDeRNNCell(BaseCell):
         self.gate_conv = nn.Conv2d(
             in_channels + hidden_channels, 4 * hidden_channels,
             self.kernel_size, padding=self.padding, bias=bias)
+        self.declare_frame_size(spatial_size, norm == 'layer')
         self.norm_h2x = build_cell_norm(norm, in_channels, spatial_size)
         self.norm_x2h = build_cell_norm(norm, hidden_channels, spatial_size)
         self.norm_gates = build_cell_norm(norm, 4 * hidden_channels,

@@ -220,7 +220,7 @@ class MotionMIMBlock(MIMBlock):
     (rounded down) with :math:`2k^2` channels; the decoder restores the
     exact input size, so odd sizes (e.g. 31 x 31 at the quarter scale of a
     124 x 124 frame in MS-RNN) work; sizes below 2 are refused with a clear
-    message.
+    message (``min_frame_size = 2``).
 
     Placement: MotionRNN puts a MotionGRU and a highway between every two
     consecutive layers. The MS-RNN authors' code attaches them to the
@@ -265,6 +265,7 @@ class MotionMIMBlock(MIMBlock):
     state_names = ('h', 'c', 'n', 's', 'f', 'd')
     uses_memory = True
     uses_diagonal = True
+    min_frame_size = 2
 
     def __init__(self,
                  in_channels: int,
@@ -304,16 +305,6 @@ class MotionMIMBlock(MIMBlock):
             return self.motion.flow_channels
         return self.hidden_channels
 
-    @staticmethod
-    def _check_size(x: torch.Tensor) -> None:
-        height, width = x.shape[-2:]
-        if height < 2 or width < 2:
-            raise ValueError(
-                'MotionMIMBlock keeps its motion states at half the '
-                f'resolution, so it needs maps of at least 2 x 2; got '
-                f'{height} x {width}. Use larger frames, a smaller patch '
-                'size or fewer downsampling steps.')
-
     def init_states(self, x: torch.Tensor) -> States:
         """Zero states: ``h, c, n, s`` at the input's size, ``f, d`` at half
         of it (rounded down).
@@ -324,8 +315,8 @@ class MotionMIMBlock(MIMBlock):
         Returns:
             dict[str, torch.Tensor]: One zero tensor per state name.
         """
-        self._check_size(x)
         batch, _, height, width = x.shape
+        self.check_frame_size(height, width)
         states = {}
         for name in self.state_names:
             size = (height // 2,
@@ -340,8 +331,8 @@ class MotionMIMBlock(MIMBlock):
                 diagonal: Optional[torch.Tensor] = None) -> CellOutput:
         """One step; see :meth:`BaseCell.forward` and :class:`MIMBlock`."""
         self._check_inputs(x, diagonal)
-        self._check_size(x)
         height, width = x.shape[-2:]
+        self.check_frame_size(height, width)
         expected = (height // 2, width // 2)
         if tuple(states['f'].shape[-2:]) != expected:
             raise ValueError(

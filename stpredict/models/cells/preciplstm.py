@@ -366,6 +366,7 @@ class PrecipLSTMCell(BaseCell):
         def make_norm(channels: int) -> Optional[nn.Module]:
             return build_cell_norm(norm, channels, spatial_size)
 
+        self.declare_frame_size(spatial_size, norm == 'layer')
         self.attention = SpatialLocalAttention(
             in_channels, window_size, attention_tile_size, mask_outside,
             checkpoint_attention)

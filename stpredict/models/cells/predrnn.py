@@ -123,6 +123,7 @@ class SpatioTemporalLSTMCell(BaseCell):
             padding=self.padding,
             bias=bias)
         self.fusion_conv = nn.Conv2d(2 * hidden, hidden, 1, bias=bias)
+        self.declare_frame_size(spatial_size, norm == 'layer')
         self.temporal_norm = build_cell_norm(norm, 4 * hidden, spatial_size)
         self.spatial_norm = build_cell_norm(norm, 3 * hidden, spatial_size)
         self.output_norm = build_cell_norm(norm, hidden, spatial_size)

@@ -184,7 +184,7 @@ def test_motion_states_live_at_half_resolution():
     out, memory, _ = cell(x, states, None, x)
     assert out['h'].shape == memory.shape == (2, 8, 31, 31)
     assert out['f'].shape == (2, 50, 15, 15)
-    with pytest.raises(ValueError, match='at least 2 x 2'):
+    with pytest.raises(ValueError, match='at least 2x2'):
         cell.init_states(torch.zeros(1, 8, 1, 4))
     with pytest.raises(ValueError, match='init_states'):
         cell(
