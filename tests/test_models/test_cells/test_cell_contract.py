@@ -256,6 +256,7 @@ def test_states_follow_the_input(name):
     assert set(states) == set(cell.state_names)
     for key, value in states.items():
         assert value.dtype == torch.float64 and value.shape[0] == 2, key
+        assert value.shape[1] == cell.state_channels(key), key
         assert value.device == x.device and value.abs().sum() == 0, key
     new_states, memory, _ = run_steps(cell, [x])[0]
     assert set(new_states) == set(states)
