@@ -16,72 +16,13 @@ from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from stpredict.registry import CELLS
+from ..layers import neighbourhood_warp
 from .base import CellOutput, States
 from .mim import MIMBlock, _same_conv
 
 Kernel = Union[int, Tuple[int, int]]
-
-
-def neighbourhood_offsets(neighbourhood: int, device: torch.device,
-                          dtype: torch.dtype) -> torch.Tensor:
-    """Grid offsets ``(dy, dx)`` of the taps of a ``k x k`` filter.
-
-    Args:
-        neighbourhood (int): Odd filter size ``k``.
-        device (torch.device): Device of the result.
-        dtype (torch.dtype): Dtype of the result.
-
-    Returns:
-        torch.Tensor: ``[k*k, 2]``, row-major (``dy`` outer, ``dx`` inner),
-        from ``(-(k//2), -(k//2))`` to ``(k//2, k//2)``.
-    """
-    half = neighbourhood // 2
-    steps = torch.arange(-half, half + 1, device=device, dtype=dtype)
-    dy, dx = torch.meshgrid(steps, steps, indexing='ij')
-    return torch.stack([dy.reshape(-1), dx.reshape(-1)], dim=1)
-
-
-def neighbourhood_warp(features: torch.Tensor, flow: torch.Tensor,
-                       neighbourhood: int) -> torch.Tensor:
-    """Sample every tap of a ``k x k`` filter at a learned offset.
-
-    Tap ``n`` of the filter centred at pixel ``p`` reads ``features`` at
-    ``p + p_n + flow_n(p)`` (``p_n`` its grid offset) with bilinear
-    interpolation and zeros outside the map, as in a deformable convolution.
-
-    Args:
-        features (torch.Tensor): ``[B, C, H, W]``.
-        flow (torch.Tensor): ``[B, 2*k*k, H, W]``: ``(dy, dx)`` of tap
-            ``n`` in channels ``2n, 2n+1`` (taps row-major).
-        neighbourhood (int): Odd filter size ``k``.
-
-    Returns:
-        torch.Tensor: ``[B, C, k*k, H, W]``, the sampled taps.
-    """
-    batch, channels, height, width = features.shape
-    taps = neighbourhood * neighbourhood
-    flow = flow.reshape(batch, taps, 2, height, width)
-    base = neighbourhood_offsets(neighbourhood, flow.device, flow.dtype)
-    rows = torch.arange(height, device=flow.device, dtype=flow.dtype)
-    cols = torch.arange(width, device=flow.device, dtype=flow.dtype)
-    pos_y = rows.view(1, 1, height, 1) + base[:, 0].view(1, taps, 1, 1) + \
-        flow[:, :, 0]
-    pos_x = cols.view(1, 1, 1, width) + base[:, 1].view(1, taps, 1, 1) + \
-        flow[:, :, 1]
-    # grid_sample with align_corners=False: pixel i is at (2i + 1) / n - 1
-    grid = torch.stack([(2 * pos_x + 1) / width - 1,
-                        (2 * pos_y + 1) / height - 1],
-                       dim=-1)
-    sampled = F.grid_sample(
-        features,
-        grid.reshape(batch, taps * height, width, 2),
-        mode='bilinear',
-        padding_mode='zeros',
-        align_corners=False)
-    return sampled.reshape(batch, channels, taps, height, width)
 
 
 class MotionGRU(nn.Module):

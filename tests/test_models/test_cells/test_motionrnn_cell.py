@@ -6,8 +6,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 
 from stpredict.models.cells.mim import MIMBlock
-from stpredict.models.cells.motionrnn import (MotionGRU, MotionMIMBlock,
-                                              neighbourhood_warp)
+from stpredict.models.cells.motionrnn import MotionGRU, MotionMIMBlock
 from stpredict.registry import CELLS, MODELS
 from stpredict.utils import register_all_modules
 
@@ -155,20 +154,6 @@ def test_one_step_matches_the_equations(size):
     torch.testing.assert_close(new['f'], flow)
     torch.testing.assert_close(new['d'], trend)
     torch.testing.assert_close(new_memory, ref_memory)
-
-
-def test_warp_with_zero_offsets_reads_the_filter_taps():
-    torch.manual_seed(0)
-    features = torch.randn(2, 3, 5, 6)
-    taps = neighbourhood_warp(features, torch.zeros(2, 18, 5, 6), 3)
-    unfolded = F.unfold(features, 3, padding=1).view(2, 3, 9, 5, 6)
-    torch.testing.assert_close(taps, unfolded)
-    # a whole-pixel offset of (1, -2) reads the shifted pixel
-    flow = torch.zeros(2, 18, 5, 6)
-    flow[:, 8], flow[:, 9] = 1.0, -2.0  # tap 4 = the centre
-    centre = neighbourhood_warp(features, flow, 3)[:, :, 4]
-    torch.testing.assert_close(centre[:, :, :4, 2:], features[:, :, 1:, :4])
-    assert centre[:, :, 4].abs().sum() == 0  # outside the map: zeros
 
 
 def test_motion_states_live_at_half_resolution():

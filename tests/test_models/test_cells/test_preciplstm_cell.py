@@ -3,30 +3,13 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from stpredict.models.cells.preciplstm import PrecipLSTMCell, local_attention
+from stpredict.models.cells.preciplstm import PrecipLSTMCell
+from stpredict.models.layers import local_attention
 from stpredict.registry import MODELS
 from stpredict.utils import register_all_modules
 
 FLYING = 'configs/preciplstm/preciplstm_4x64_flying2digits-10to10.py'
 MSRNN = 'configs/_base_/models/preciplstm_6x64_msrnn.py'
-
-
-def naive_local_attention(q, k, v, window, mask_outside):
-    """Every pixel's window gathered with unfold (k*k copies of K and V)."""
-    batch, channels, height, width = q.shape
-    pad = window // 2
-    keys = F.unfold(k, window, padding=pad).view(batch, channels, -1,
-                                                 height * width)
-    values = F.unfold(v, window, padding=pad).view(batch, v.shape[1], -1,
-                                                   height * width)
-    sim = torch.einsum('bcp,bckp->bkp', q.flatten(2), keys)
-    if mask_outside:
-        inside = F.unfold(
-            torch.ones(1, 1, height, width), window, padding=pad)
-        sim = sim.masked_fill(inside == 0, float('-inf'))
-    weights = sim.softmax(dim=1)
-    out = torch.einsum('bkp,bckp->bcp', weights, values)
-    return out.view(batch, -1, height, width)
 
 
 def conv(x, weight, bias=None):
@@ -48,8 +31,10 @@ def reference_step(cell, x, h, c, ms, mt, x_prev, m, mask_outside):
     q = conv(x, w_qkv[:cin])
     k = conv(x, w_qkv[cin:2 * cin])
     v = conv(x, w_qkv[2 * cin:])
-    att = naive_local_attention(q, k, v, cell.attention.window_size,
-                                mask_outside)
+    # the attention op itself is checked against an unfold gather in
+    # tests/test_models/test_layers/test_local_attention.py
+    att = local_attention(q, k, v, cell.attention.window_size,
+                          mask_outside=mask_outside)
     x_att = x + conv(att, cell.conv_attention.weight,
                      cell.conv_attention.bias)
 
@@ -125,18 +110,6 @@ def test_one_step_matches_the_equations(window, tile, mask_outside):
         torch.testing.assert_close(new[name], ref[name])
     torch.testing.assert_close(m_new, m_ref)
     assert aux == {}
-
-
-def test_blocked_local_attention_equals_unfold():
-    torch.manual_seed(1)
-    q, k, v = (torch.randn(2, c, 11, 9, dtype=torch.float64)
-               for c in (4, 4, 3))
-    # tiles smaller / larger than the map, windows smaller / larger too
-    for window, tile in [(1, 4), (3, 4), (7, 5), (9, 16), (31, 16)]:
-        for mask_outside in (False, True):
-            torch.testing.assert_close(
-                local_attention(q, k, v, window, tile, mask_outside),
-                naive_local_attention(q, k, v, window, mask_outside))
 
 
 def test_states_follow_the_input_and_window_must_be_odd():

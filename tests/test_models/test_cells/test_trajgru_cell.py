@@ -3,7 +3,8 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from stpredict.models.cells.trajgru import TrajGRUCell, warp
+from stpredict.models.cells.trajgru import TrajGRUCell
+from stpredict.models.layers import flow_warp
 from stpredict.registry import MODELS
 from stpredict.utils import register_all_modules
 
@@ -24,40 +25,12 @@ def paper_warp(inputs, u, v):
     return torch.einsum('bijm,bijn,bcmn->bcij', w_rows, w_cols, inputs)
 
 
-def test_warp_zero_flow_is_identity():
+def test_flow_warp_is_eq_3():
     torch.manual_seed(0)
-    h = torch.randn(2, 3, 5, 7)
-    torch.testing.assert_close(warp(h, torch.zeros(2, 2, 5, 7)), h)
-
-
-def test_warp_integer_flow_shifts():
-    h = torch.arange(20.0).view(1, 1, 4, 5)
-    flow = torch.zeros(1, 2, 4, 5)
-    flow[:, 0] = 1.0  # u = +1: read the right neighbour
-    out = warp(h, flow)
-    expected = torch.zeros_like(h)
-    expected[..., :, :4] = h[..., :, 1:]  # zeros enter at the border
-    torch.testing.assert_close(out, expected)
-    flow = torch.zeros(1, 2, 4, 5)
-    flow[:, 1] = -2.0  # v = -2: read two rows up
-    expected = torch.zeros_like(h)
-    expected[..., 2:, :] = h[..., :2, :]
-    torch.testing.assert_close(warp(h, flow), expected)
-
-
-def test_warp_fractional_flow_is_bilinear():
-    h = torch.tensor([[[[1.0, 3.0], [5.0, 11.0]]]])
-    flow = torch.zeros(1, 2, 2, 2)
-    flow[0, 0, 0, 0] = 0.5  # halfway to the right: (1 + 3) / 2
-    flow[0, 1, 0, 0] = 0.5  # and halfway down: mean of the four
-    flow[0, 0, 1, 1] = 0.25  # beyond the border: 0.75 * 11 + 0.25 * 0
-    out = warp(h, flow)
-    assert out[0, 0, 0, 0].item() == pytest.approx(5.0)
-    assert out[0, 0, 1, 1].item() == pytest.approx(8.25)
-    assert out[0, 0, 0, 1].item() == pytest.approx(3.0)
-    u, v = torch.randn(1, 2, 2).mul(1.5), torch.randn(1, 2, 2).mul(1.5)
+    h = torch.randn(1, 2, 4, 5)
+    u, v = torch.randn(1, 4, 5).mul(1.5), torch.randn(1, 4, 5).mul(1.5)
     torch.testing.assert_close(
-        warp(h, torch.stack([u, v], dim=1)), paper_warp(h, u, v))
+        flow_warp(h, torch.stack([u, v], dim=1)), paper_warp(h, u, v))
 
 
 def reference_trajgru_step(cell, x, h):
@@ -121,8 +94,6 @@ def test_bad_arguments_are_refused():
         TrajGRUCell(1, 4, num_links=0)
     with pytest.raises(ValueError, match='flow_kernel_size'):
         TrajGRUCell(1, 4, flow_kernel_size=4)
-    with pytest.raises(ValueError, match='warp needs'):
-        warp(torch.zeros(1, 1, 3, 3), torch.zeros(1, 2, 3, 4))
 
 
 def test_params_at_the_msrnn_setting_match_table_6():
