@@ -1,8 +1,8 @@
 """Memory In Memory (Wang et al., CVPR 2019): the MIM block and its modules.
 
 The MIM network stacks one ST-LSTM (layer 0, :class:`SpatioTemporalLSTMCell`
-in ``predrnn.py``) and MIM blocks above it; configs give one cell config per
-layer. A MIM block replaces the forget gate of the ST-LSTM's temporal memory
+in ``spatiotemporal_lstm.py``) and MIM blocks (:class:`MIMCell`) above it;
+configs give one cell config per layer. A MIM block replaces the forget gate of the ST-LSTM's temporal memory
 ``C`` with two cascaded recurrent modules:
 
 - MIM-N (:class:`MIMNonStationaryModule`) reads the difference of the hidden
@@ -204,8 +204,9 @@ class MIMStationaryModule(nn.Module):
         return o * torch.tanh(s_new), s_new
 
 
-@CELLS.register_module()
-class MIMBlock(BaseCell):
+# 'MIMBlock': the name before the Cell suffix, kept for existing configs
+@CELLS.register_module(name=['MIMCell', 'MIMBlock'])
+class MIMCell(BaseCell):
     r"""The MIM block of Memory In Memory (Wang et al., CVPR 2019).
 
     Paper: Y. Wang, J. Zhang, H. Zhu, M. Long, J. Wang, P. S. Yu, "Memory In
@@ -373,3 +374,8 @@ class MIMBlock(BaseCell):
         self._check_inputs(x, diagonal)
         new_states, memory, _ = self._mim_step(x, x - diagonal, states, memory)
         return new_states, memory, {}
+
+
+#: The class under its former name (configs and code written before it
+#: became ``MIMCell``).
+MIMBlock = MIMCell

@@ -6,7 +6,7 @@ momentum ``D``), warps the hidden state of the layer below with them, and
 hands the result to the next block; a Motion Highway adds the layer below's
 hidden state to the block's output, gated by the block's output gate.
 
-Within the cell contract, :class:`MotionMIMBlock` is a MIM block fused with
+Within the cell contract, :class:`MotionMIMCell` is a MIM block fused with
 the MotionGRU that sits below it (the MS-RNN paper likewise fuses each
 MotionGRU with one MIM layer into one layer): the network is an ST-LSTM at
 layer 0 and MotionMIM blocks above it, so there is one MotionGRU and one
@@ -20,7 +20,7 @@ import torch.nn as nn
 from stpredict.registry import CELLS
 from ..layers import neighbourhood_warp
 from .base import CellOutput, States
-from .mim import MIMBlock, _same_conv
+from .mim import MIMCell, _same_conv
 
 Kernel = Union[int, Tuple[int, int]]
 
@@ -137,20 +137,21 @@ class MotionGRU(nn.Module):
         return x, flow_new, trend_new
 
 
-@CELLS.register_module()
-class MotionMIMBlock(MIMBlock):
+# 'MotionMIMBlock': the name before the Cell suffix, kept for existing configs
+@CELLS.register_module(name=['MotionMIMCell', 'MotionMIMBlock'])
+class MotionMIMCell(MIMCell):
     r"""A MIM block with MotionRNN's MotionGRU and Motion Highway.
 
     Paper: H. Wu, Z. Yao, J. Wang, M. Long, "MotionRNN: A Flexible Model
     for Video Prediction with Spacetime-Varying Motions", CVPR 2021, on the
-    MIM backbone (Wang et al., CVPR 2019, see :class:`MIMBlock`).
+    MIM backbone (Wang et al., CVPR 2019, see :class:`MIMCell`).
 
     MotionRNN's Eq. 1 for the layer above the MotionGRU, with
     :math:`H^{l-1}_t` the input from the layer below:
 
     .. math::
         X_t, F_t, D_t &= \mathrm{MotionGRU}(H^{l-1}_t, F_{t-1}, D_{t-1}) \\
-        H^l_t, o_t &= \mathrm{MIMBlock}(X_t, \ldots) \\
+        H^l_t, o_t &= \mathrm{MIMCell}(X_t, \ldots) \\
         H^l_t &\leftarrow H^l_t + (1 - o_t) \odot H^{l-1}_t
             \quad \text{(Motion Highway)}
 
@@ -173,7 +174,7 @@ class MotionMIMBlock(MIMBlock):
     Eq. 1 (the highway adds the pre-motion :math:`H^{l-1}_t` to the block's
     output) and has no unused parameters.
 
-    States: ``h, c, n, s`` (see :class:`MIMBlock`) and ``f`` (motion filter
+    States: ``h, c, n, s`` (see :class:`MIMCell`) and ``f`` (motion filter
     :math:`F`) and ``d`` (trend :math:`D`), both
     ``[B, 2k^2, H//2, W//2]``. Uses the zigzag memory and the diagonal
     input.
@@ -187,10 +188,10 @@ class MotionMIMBlock(MIMBlock):
         bias (bool): Whether the MIM gate convolutions have biases.
             Defaults to True.
         norm (str, optional): Normalisation of the MIM gate
-            pre-activations (see :class:`MIMBlock`). Defaults to None.
+            pre-activations (see :class:`MIMCell`). Defaults to None.
         spatial_size (Sequence[int], optional): ``(H, W)`` for
             ``norm='layer'``. Defaults to None.
-        forget_bias (float): See :class:`MIMBlock`. Defaults to 0.
+        forget_bias (float): See :class:`MIMCell`. Defaults to 0.
         motion_highway (bool): Whether to add the Motion Highway. Defaults
             to True.
         neighbourhood (int): Odd size ``k`` of the motion filter. Defaults
@@ -232,7 +233,7 @@ class MotionMIMBlock(MIMBlock):
             init_cfg=init_cfg)
         if motion_highway and in_channels != hidden_channels:
             raise ValueError(
-                'MotionMIMBlock: the Motion Highway adds the input '
+                'MotionMIMCell: the Motion Highway adds the input '
                 f'({in_channels} channels) to the output ({hidden_channels} '
                 'channels), so they must be equal: give the layers equal '
                 'hidden_channels or set motion_highway=False.')
@@ -270,14 +271,14 @@ class MotionMIMBlock(MIMBlock):
                 states: States,
                 memory: Optional[torch.Tensor] = None,
                 diagonal: Optional[torch.Tensor] = None) -> CellOutput:
-        """One step; see :meth:`BaseCell.forward` and :class:`MIMBlock`."""
+        """One step; see :meth:`BaseCell.forward` and :class:`MIMCell`."""
         self._check_inputs(x, diagonal)
         height, width = x.shape[-2:]
         self.check_frame_size(height, width)
         expected = (height // 2, width // 2)
         if tuple(states['f'].shape[-2:]) != expected:
             raise ValueError(
-                'MotionMIMBlock: the motion states f, d have size '
+                'MotionMIMCell: the motion states f, d have size '
                 f'{tuple(states["f"].shape[-2:])} but an input of '
                 f'{height} x {width} needs {expected} (half, rounded down); '
                 'build the states with init_states(x) for this input size.')
@@ -290,3 +291,8 @@ class MotionMIMBlock(MIMBlock):
         new_states['f'] = flow
         new_states['d'] = trend
         return new_states, memory, {}
+
+
+#: The class under its former name (configs and code written before it
+#: became ``MotionMIMCell``).
+MotionMIMBlock = MotionMIMCell

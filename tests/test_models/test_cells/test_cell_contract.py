@@ -62,10 +62,10 @@ OPTIONS: Dict[str, List[dict]] = {
         dict(cell=dict(type='SpatioTemporalLSTMCell', kernel_size=3),
              gate_kernel_size=3, distiller_norm='layer', spatial_size=(5, 6))
     ],
-    'MIMBlock': [dict(norm='group', forget_bias=1.0)],
+    'MIMCell': [dict(norm='group', forget_bias=1.0)],
     'MoDeRNNCell': [dict(norm='group')],
     # the Motion Highway adds the input to the output: equal channels
-    'MotionMIMBlock': [dict(in_channels=4)],
+    'MotionMIMCell': [dict(in_channels=4)],
     'PrecipLSTMCell': [dict(window_size=3, norm='group')],
     'SpatioTemporalLSTMCell': [dict(norm='group')],
     'SpatioTemporalLSTMv2Cell': [dict(norm='group')],
@@ -76,7 +76,7 @@ OPTIONS: Dict[str, List[dict]] = {
 #: takes 1-4 s on CPU): one with the zigzag memory and the diagonal input
 #: (over an ST-LSTM), one that takes a memory bank (trained without
 #: sources), one whose output is a clip, and the example plugin's cell.
-RUNNER_CELLS = ('MIMBlock', 'TMUCell', 'E3DLSTMCell', 'ConvGRUCell')
+RUNNER_CELLS = ('MIMCell', 'TMUCell', 'E3DLSTMCell', 'ConvGRUCell')
 
 
 def registered_cells() -> List[str]:

@@ -5,8 +5,10 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from stpredict.models.cells.mim import (MIMBlock, MIMNonStationaryModule,
+from stpredict.models.cells.mim import (MIMBlock, MIMCell,
+                                        MIMNonStationaryModule,
                                         MIMStationaryModule)
+from stpredict.models.cells.motionrnn import MotionMIMCell
 from stpredict.registry import CELLS, MODELS
 from stpredict.utils import register_all_modules
 
@@ -77,7 +79,7 @@ def reference_mim_step(cell, x, diagonal, h, c, n, s, m):
 
 def random_cell(**kwargs):
     torch.manual_seed(0)
-    cell = MIMBlock(2, 3, kernel_size=3, **kwargs).double()
+    cell = MIMCell(2, 3, kernel_size=3, **kwargs).double()
     with torch.no_grad():
         for param in cell.parameters():
             param.normal_(0, 0.3)
@@ -103,7 +105,7 @@ def test_one_step_matches_the_equations():
 
 def test_hand_computed_1x1_step():
     """All kernels zero: every gate is its bias; worked out by hand."""
-    cell = MIMBlock(1, 1, kernel_size=1)
+    cell = MIMCell(1, 1, kernel_size=1)
     with torch.no_grad():
         for param in cell.parameters():
             param.zero_()
@@ -134,7 +136,7 @@ def test_hand_computed_1x1_step():
 
 
 def test_diagonal_is_required_and_checked():
-    cell = MIMBlock(4, 4)
+    cell = MIMCell(4, 4)
     x = torch.randn(1, 4, 6, 6)
     with pytest.raises(ValueError, match='SpatioTemporalLSTMCell'):
         cell(x, cell.init_states(x), None, None)
@@ -144,14 +146,14 @@ def test_diagonal_is_required_and_checked():
 
 def test_layer_norm_needs_the_size():
     with pytest.raises(ValueError, match='spatial_size'):
-        MIMBlock(2, 4, norm='layer')
-    cell = MIMBlock(2, 4, norm='layer', spatial_size=(6, 6))
+        MIMCell(2, 4, norm='layer')
+    cell = MIMCell(2, 4, norm='layer', spatial_size=(6, 6))
     x = torch.randn(1, 2, 6, 6)
     cell(x, cell.init_states(x), None, x)
 
 
 def test_modules_and_fused_convolutions():
-    cell = CELLS.build(dict(type='MIMBlock', in_channels=2, hidden_channels=8))
+    cell = CELLS.build(dict(type='MIMCell', in_channels=2, hidden_channels=8))
     assert isinstance(cell.non_stationary, MIMNonStationaryModule)
     assert isinstance(cell.stationary, MIMStationaryModule)
     # one convolution per group of gates reading the same inputs
@@ -180,7 +182,7 @@ def test_parameters_at_the_msrnn_setting():
     count = sum(p.numel() for p in model.parameters())
     cells = model.neck.cells
     per_cell = [sum(p.numel() for p in cell.parameters()) for cell in cells]
-    assert all(isinstance(cell, MIMBlock) for cell in cells[1:])
+    assert all(isinstance(cell, MIMCell) for cell in cells[1:])
     # the MS-RNN code's layer-0 ST-LSTM adds no constant forget bias
     assert cells[0].forget_bias == 0
     assert per_cell[1:] == [1_151_936] * 5
@@ -195,10 +197,19 @@ def test_parameters_at_the_msrnn_setting():
     assert authors_cell - 1_151_936 == 2 * 64 * 64 * 9 + 1_216
 
 
+def test_the_former_name_still_builds():
+    # configs and code written before the Cell suffix keep working
+    assert CELLS.get('MIMBlock') is MIMCell and MIMBlock is MIMCell
+    cell = CELLS.build(dict(type='MIMBlock', in_channels=2,
+                            hidden_channels=4))
+    assert type(cell) is MIMCell
+    assert CELLS.get('MotionMIMBlock') is MotionMIMCell
+
+
 def test_states_and_flags():
-    cell = MIMBlock(3, 5)
+    cell = MIMCell(3, 5)
     assert set(cell.state_names) == {'h', 'c', 'n', 's'}
-    assert MIMBlock.uses_memory and MIMBlock.uses_diagonal
+    assert MIMCell.uses_memory and MIMCell.uses_diagonal
     x = torch.zeros(2, 3, 7, 9)
     assert cell.init_memory(x).shape == (2, 5, 7, 9)
 
@@ -210,4 +221,4 @@ def test_flying_config_stacks_mim_over_an_st_lstm():
     cfg.neck.hidden_channels = 8
     cells = MODELS.build(cfg).neck.cells
     assert type(cells[0]).__name__ == 'SpatioTemporalLSTMCell'
-    assert all(isinstance(cell, MIMBlock) for cell in cells[1:])
+    assert all(isinstance(cell, MIMCell) for cell in cells[1:])

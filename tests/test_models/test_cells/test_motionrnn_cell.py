@@ -5,8 +5,8 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from stpredict.models.cells.mim import MIMBlock
-from stpredict.models.cells.motionrnn import MotionGRU, MotionMIMBlock
+from stpredict.models.cells.mim import MIMCell
+from stpredict.models.cells.motionrnn import MotionGRU, MotionMIMCell
 from stpredict.registry import CELLS, MODELS
 from stpredict.utils import register_all_modules
 
@@ -123,7 +123,7 @@ def reference_mim(cell, x, delta, h, c, n, s, m):
 
 def random_cell(channels=4, **kwargs):
     torch.manual_seed(0)
-    cell = MotionMIMBlock(channels, channels, **kwargs).double()
+    cell = MotionMIMCell(channels, channels, **kwargs).double()
     with torch.no_grad():
         for param in cell.parameters():
             param.normal_(0, 0.3)
@@ -157,7 +157,7 @@ def test_one_step_matches_the_equations(size):
 
 
 def test_motion_states_live_at_half_resolution():
-    cell = MotionMIMBlock(8, 8, neighbourhood=5).double()
+    cell = MotionMIMCell(8, 8, neighbourhood=5).double()
     x = torch.zeros(2, 8, 31, 31, dtype=torch.float64)
     states = cell.init_states(x)
     assert set(states) == {'h', 'c', 'n', 's', 'f', 'd'}
@@ -178,17 +178,17 @@ def test_motion_states_live_at_half_resolution():
 
 def test_highway_option_and_channel_check():
     with pytest.raises(ValueError, match='Motion Highway'):
-        MotionMIMBlock(8, 4)
+        MotionMIMCell(8, 4)
     cell = CELLS.build(
         dict(
-            type='MotionMIMBlock',
+            type='MotionMIMCell',
             in_channels=8,
             hidden_channels=4,
             motion_highway=False))
     x = torch.randn(1, 8, 4, 4)
     out, _, _ = cell(x, cell.init_states(x), None, x)
     assert out['h'].shape == (1, 4, 4, 4)
-    assert isinstance(cell, MIMBlock) and isinstance(cell.motion, MotionGRU)
+    assert isinstance(cell, MIMCell) and isinstance(cell.motion, MotionGRU)
     with pytest.raises(ValueError, match='SpatioTemporalLSTMCell'):
         cell(x, cell.init_states(x), None, None)
 
@@ -229,4 +229,4 @@ def test_flying_config_stacks_motion_blocks_over_an_st_lstm():
     cfg.model.neck.hidden_channels = 8
     cells = MODELS.build(cfg.model).neck.cells
     assert type(cells[0]).__name__ == 'SpatioTemporalLSTMCell'
-    assert all(isinstance(cell, MotionMIMBlock) for cell in cells[1:])
+    assert all(isinstance(cell, MotionMIMCell) for cell in cells[1:])

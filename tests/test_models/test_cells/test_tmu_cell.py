@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from stpredict.models.cells.mim import MIMBlock
-from stpredict.models.cells.predrnn import SpatioTemporalLSTMCell
+from stpredict.models.cells.mim import MIMCell
+from stpredict.models.cells.spatiotemporal_lstm import SpatioTemporalLSTMCell
 from stpredict.models.cells.tmu import (MemoryDistiller, MemoryTransferWrapper,
                                         TMUCell)
 from stpredict.registry import CELLS, MODELS, NECKS
@@ -340,9 +340,9 @@ def expected_transfer(wrapper, x, h_prev, c_tilde, bank):
 
 def test_wrapper_mirrors_the_inner_cell():
     wrapper = CELLS.build(
-        dict(wrapped('MIMBlock'), in_channels=2, hidden_channels=4))
+        dict(wrapped('MIMCell'), in_channels=2, hidden_channels=4))
     assert isinstance(wrapper, MemoryTransferWrapper)
-    assert isinstance(wrapper.cell, MIMBlock)
+    assert isinstance(wrapper.cell, MIMCell)
     assert wrapper.state_names == ('h', 'c', 'n', 's')
     assert wrapper.output_state == 'h'
     assert wrapper.uses_memory and wrapper.uses_diagonal
@@ -390,7 +390,7 @@ def test_wrapper_on_another_memory_state():
     """Any state can receive the transfer, e.g. MIM-S's stationary memory."""
     torch.manual_seed(0)
     wrapper = MemoryTransferWrapper(
-        dict(type='MIMBlock', kernel_size=3),
+        dict(type='MIMCell', kernel_size=3),
         2,
         4,
         memory_state='s',
@@ -425,7 +425,7 @@ def test_wrapper_on_predrnn_and_mim_in_a_neck(neck_type):
     cfg = dict(
         type=neck_type,
         cell=[wrapped('SpatioTemporalLSTMCell'),
-              wrapped('MIMBlock')],
+              wrapped('MIMCell')],
         in_channels=2,
         hidden_channels=4,
         num_layers=2)

@@ -3,9 +3,9 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from stpredict.models.cells.predrnn import SpatioTemporalLSTMCell
-from stpredict.models.cells.predrnn_v2 import (SpatioTemporalLSTMv2Cell,
-                                               decoupling_loss)
+from stpredict.models.cells.spatiotemporal_lstm import SpatioTemporalLSTMCell
+from stpredict.models.cells.spatiotemporal_lstm_v2 import (
+    SpatioTemporalLSTMv2Cell, decoupling_loss)
 from stpredict.registry import MODELS
 from stpredict.testing import train_briefly
 from stpredict.utils import register_all_modules

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from stpredict.registry import CELLS
 from .base import CellOutput, States
-from .predrnn import SpatioTemporalLSTMCell
+from .spatiotemporal_lstm import SpatioTemporalLSTMCell
 
 
 def decoupling_loss(delta_c: torch.Tensor,

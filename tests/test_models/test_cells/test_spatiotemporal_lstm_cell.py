@@ -3,7 +3,7 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from stpredict.models.cells.predrnn import SpatioTemporalLSTMCell
+from stpredict.models.cells.spatiotemporal_lstm import SpatioTemporalLSTMCell
 from stpredict.registry import MODELS, NECKS
 from stpredict.utils import register_all_modules
 
