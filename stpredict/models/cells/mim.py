@@ -2,8 +2,8 @@
 
 The MIM network stacks one ST-LSTM (layer 0, :class:`SpatioTemporalLSTMCell`
 in ``spatiotemporal_lstm.py``) and MIM blocks (:class:`MIMCell`) above it;
-configs give one cell config per layer. A MIM block replaces the forget gate of the ST-LSTM's temporal memory
-``C`` with two cascaded recurrent modules:
+configs give one cell config per layer. A MIM block replaces the forget gate
+of the ST-LSTM's temporal memory ``C`` with two cascaded recurrent modules:
 
 - MIM-N (:class:`MIMNonStationaryModule`) reads the difference of the hidden
   states of the layer below at ``t`` and ``t-1`` (the diagonal input) and
