@@ -49,6 +49,16 @@ class BaseCell(BaseModule, metaclass=ABCMeta):
     step. A cell with another kind of constraint overrides
     :meth:`check_frame_size` (and documents it).
 
+    ``zoo``: the cell's entry in the cell zoo of this repository (read by
+    :mod:`stpredict.models.cells.zoo` for the tools that compare every
+    cell), declared on the class itself, e.g. ``zoo = dict(key='convlstm',
+    name='ConvLSTM', year=2015, paper='Shi et al., NeurIPS 2015')``:
+    ``key`` names its model configs
+    ``configs/_base_/models/<key>_4x64.py`` and ``<key>_6x64_msrnn.py``;
+    optional ``msrnn_params`` / ``msrnn_flops`` / ``msrnn_memory`` are the
+    MS-RNN paper's figures. None (the default, and for a subclass that
+    declares none): not in the zoo.
+
     Args:
         in_channels (int): Channels of the input ``x``.
         hidden_channels (int): Channels of the hidden state (the output).
@@ -66,6 +76,7 @@ class BaseCell(BaseModule, metaclass=ABCMeta):
     frame_multiple: int = 1
     min_frame_size: int = 1
     frame_size: Optional[Tuple[int, int]] = None
+    zoo: Optional[dict] = None
 
     def __init__(self,
                  in_channels: int,

@@ -211,6 +211,11 @@ class CMSLSTMCell(BaseCell):
 
     state_names = ('h', 'c')
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='cmslstm', name='CMS-LSTM', year=2022,
+        paper='Chai et al., ICME 2022', msrnn_params=4.48)
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,

@@ -51,6 +51,12 @@ class ConvLSTMCell(BaseCell):
 
     state_names = ('h', 'c')
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='convlstm', name='ConvLSTM', year=2015,
+        paper='Shi et al., NeurIPS 2015', msrnn_params=1.77,
+        msrnn_flops=(137.7, 60.3), msrnn_memory=(5.50, 3.86))
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,

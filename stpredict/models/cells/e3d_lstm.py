@@ -174,6 +174,11 @@ class E3DLSTMCell(BaseCell):
     state_names = ('h', 'c', 'x_window', 'c_history', 'history_valid')
     uses_memory = True
 
+    # its entry in the cell zoo (see zoo.py)
+    zoo = dict(
+        key='e3d_lstm', name='E3D-LSTM', year=2019,
+        paper='Wang et al., ICLR 2019')
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,

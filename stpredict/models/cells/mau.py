@@ -89,6 +89,11 @@ class MAUCell(BaseCell):
     state_names = ('t', 's', 't_history', 's_history')
     output_state = 's'
 
+    # its entry in the cell zoo (see zoo.py)
+    zoo = dict(
+        key='mau', name='MAU', year=2021,
+        paper='Chang et al., NeurIPS 2021')
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,

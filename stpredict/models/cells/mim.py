@@ -280,6 +280,12 @@ class MIMCell(BaseCell):
     uses_memory = True
     uses_diagonal = True
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='mim', name='MIM', year=2019, paper='Wang et al., CVPR 2019',
+        msrnn_params=7.36, msrnn_flops=(571.9, 250.4),
+        msrnn_memory=(19.69, 10.09))
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,

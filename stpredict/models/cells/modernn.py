@@ -129,6 +129,11 @@ class MoDeRNNCell(BaseCell):
 
     state_names = ('h', 'c')
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='modernn', name='MoDeRNN', year=2022,
+        paper='Chai et al., ICASSP 2022', msrnn_params=5.86)
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,

@@ -209,6 +209,12 @@ class MotionMIMCell(MIMCell):
     uses_diagonal = True
     min_frame_size = 2
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='motionrnn', name='MotionRNN', year=2021,
+        paper='Wu et al., CVPR 2021', msrnn_params=7.56,
+        msrnn_flops=(584.3, 255.9), msrnn_memory=(20.65, 10.48))
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,

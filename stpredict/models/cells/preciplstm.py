@@ -114,6 +114,12 @@ class PrecipLSTMCell(BaseCell):
     state_names = ('h', 'c', 'ms', 'mt', 'x_prev')
     uses_memory = True
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='preciplstm', name='PrecipLSTM', year=2022,
+        paper='Ma et al., TGRS 2022', msrnn_params=7.04,
+        msrnn_flops=(547.0, 239.5), msrnn_memory=(26.36, 12.56))
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,

@@ -91,6 +91,12 @@ class SpatioTemporalLSTMCell(BaseCell):
     state_names = ('h', 'c')
     uses_memory = True
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='predrnn', name='PredRNN', year=2017,
+        paper='Wang et al., NeurIPS 2017', msrnn_params=3.59,
+        msrnn_flops=(279.3, 122.3), msrnn_memory=(10.44, 6.13))
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,

@@ -89,6 +89,12 @@ class SpatioTemporalLSTMv2Cell(SpatioTemporalLSTMCell):
             Defaults to None.
     """
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='predrnn_v2', name='PredRNN-V2', year=2022,
+        paper='Wang et al., TPAMI 2022', msrnn_params=3.60,
+        msrnn_flops=(283.1, 124.0), msrnn_memory=(11.64, 6.66))
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,

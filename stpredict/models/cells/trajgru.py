@@ -73,6 +73,11 @@ class TrajGRUCell(BaseCell):
 
     state_names = ('h', )
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='trajgru', name='TrajGRU', year=2017,
+        paper='Shi et al., NeurIPS 2017', msrnn_params=2.11)
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,
