@@ -4,9 +4,9 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from stpredict.models.cells.zoo import model_config_path, zoo_entries
 from stpredict.registry import MODELS
 from stpredict.utils import register_all_modules
-from stpredict.utils.cell_zoo import CELL_ZOO, model_config_path
 from stpredict.utils.complexity import (count_flops, count_parameters,
                                         measure_training_memory)
 
@@ -67,7 +67,7 @@ def test_activation_memory_of_a_known_graph():
 
 
 def test_every_zoo_cell_has_both_model_configs():
-    for entry in CELL_ZOO:
+    for entry in zoo_entries():
         for setting in ('msrnn', 'predrnn'):
             cfg = Config.fromfile(model_config_path(entry.key, setting))
             assert cfg.model.type == 'RecurrentPredictor'

@@ -20,7 +20,7 @@ from mmengine.config import Config  # noqa: E402
 
 from stpredict.registry import MODELS  # noqa: E402
 from stpredict.utils import register_all_modules  # noqa: E402
-from stpredict.utils.cell_zoo import model_config_path, zoo_entries  # noqa
+from stpredict.models.cells.zoo import model_config_path, zoo_entries  # noqa
 from stpredict.utils.complexity import (count_flops,  # noqa: E402
                                         count_parameters, time_prediction,
                                         time_training_step)

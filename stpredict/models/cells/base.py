@@ -1,6 +1,6 @@
 """The contract every recurrent cell fulfils."""
 from abc import ABCMeta, abstractmethod
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModule
@@ -30,6 +30,35 @@ class BaseCell(BaseModule, metaclass=ABCMeta):
       transfer, TMU). Such cells accept an extra ``bank`` argument, a list of
       ``[B, C, H, W]`` tensors (one per source), or None at test time.
 
+    The frame sizes a cell accepts (height and width of its input, at its
+    scale: frame size / patch size / the neck's down-sampling) are declared,
+    never left to a failure deep inside ``forward``:
+
+    - ``frame_multiple``: height and width must be multiples of it (1: any
+      size; CMS-LSTM sets it to its patch grids' least common multiple).
+    - ``min_frame_size``: the smallest height and width (MotionRNN's
+      half-resolution motion states need 2).
+    - ``frame_size``: the one ``(H, W)`` the cell was built for, or None.
+      A cell whose parameters depend on the size (``norm='layer'`` over
+      ``[C, H, W]``, per-pixel peepholes) declares it in its constructor
+      with :meth:`declare_frame_size`.
+
+    :meth:`check_frame_size` checks a size against the three and raises a
+    ``ValueError`` that names the cell, the size and the fix;
+    :meth:`init_states` calls it, so a wrong size fails before the first
+    step. A cell with another kind of constraint overrides
+    :meth:`check_frame_size` (and documents it).
+
+    ``zoo``: the cell's entry in the cell zoo of this repository (read by
+    :mod:`stpredict.models.cells.zoo` for the tools that compare every
+    cell), declared on the class itself, e.g. ``zoo = dict(key='convlstm',
+    name='ConvLSTM', year=2015, paper='Shi et al., NeurIPS 2015')``:
+    ``key`` names its model configs
+    ``configs/_base_/models/<key>_4x64.py`` and ``<key>_6x64_msrnn.py``;
+    optional ``msrnn_params`` / ``msrnn_flops`` / ``msrnn_memory`` are the
+    MS-RNN paper's figures. None (the default, and for a subclass that
+    declares none): not in the zoo.
+
     Args:
         in_channels (int): Channels of the input ``x``.
         hidden_channels (int): Channels of the hidden state (the output).
@@ -44,6 +73,10 @@ class BaseCell(BaseModule, metaclass=ABCMeta):
     uses_memory: bool = False
     uses_diagonal: bool = False
     uses_memory_bank: bool = False
+    frame_multiple: int = 1
+    min_frame_size: int = 1
+    frame_size: Optional[Tuple[int, int]] = None
+    zoo: Optional[dict] = None
 
     def __init__(self,
                  in_channels: int,
@@ -67,6 +100,58 @@ class BaseCell(BaseModule, metaclass=ABCMeta):
         self.hidden_channels = hidden_channels
         self.kernel_size = kernel
         self.padding = (kernel[0] // 2, kernel[1] // 2)
+
+    def declare_frame_size(self,
+                           spatial_size: Optional[Sequence[int]],
+                           needed: bool = True) -> None:
+        """Fix the frame size the cell accepts to ``spatial_size``.
+
+        Args:
+            spatial_size (Sequence[int], optional): ``(H, W)`` at the cell's
+                scale, or None.
+            needed (bool): Whether the cell's parameters really depend on
+                it (e.g. ``norm == 'layer'``); if not, any size stays
+                allowed. Defaults to True.
+        """
+        if needed and spatial_size is not None:
+            height, width = (int(v) for v in spatial_size)
+            self.frame_size = (height, width)
+
+    def check_frame_size(self, height: int, width: int) -> None:
+        """Refuse a frame size (at the cell's scale) that the cell does not
+        accept; see the class docstring.
+
+        Args:
+            height (int): Height of the cell's input.
+            width (int): Width of the cell's input.
+
+        Raises:
+            ValueError: If the size is not one the cell declares.
+        """
+        name = type(self).__name__
+        where = ('(frame size / patch size / the neck\'s down-sampling at '
+                 'this layer)')
+        if self.frame_size is not None and \
+                (height, width) != tuple(self.frame_size):
+            raise ValueError(
+                f'{name} was built for {self.frame_size[0]}x'
+                f'{self.frame_size[1]} maps (spatial_size='
+                f'{tuple(self.frame_size)}, which its layer norm or per-pixel '
+                f'weights need) but got {height}x{width} {where}. Fix: set '
+                "spatial_size to the size at the cell's scale, or use "
+                "norm='group' (any size).")
+        low = self.min_frame_size
+        if height < low or width < low:
+            raise ValueError(
+                f'{name} needs maps of at least {low}x{low}, got {height}x'
+                f'{width} {where}. Fix: use larger frames, a smaller patch '
+                'size or fewer down-sampling levels.')
+        step = self.frame_multiple
+        if height % step or width % step:
+            raise ValueError(
+                f'{name} needs a height and width divisible by {step}, got '
+                f'{height}x{width} {where}. Fix: resize or crop the frames, '
+                'change the patch size or the cell\'s options.')
 
     @property
     def out_channels(self) -> int:
@@ -93,6 +178,7 @@ class BaseCell(BaseModule, metaclass=ABCMeta):
         """Zero states for an input ``x`` of shape ``[B, C, H, W]``.
 
         States follow the input's batch size, spatial size, device and dtype.
+        The size is checked first (:meth:`check_frame_size`).
 
         Args:
             x (torch.Tensor): The input the cell will first receive.
@@ -101,6 +187,7 @@ class BaseCell(BaseModule, metaclass=ABCMeta):
             dict[str, torch.Tensor]: One zero tensor per state name.
         """
         batch, _, height, width = x.shape
+        self.check_frame_size(height, width)
         return {
             name: x.new_zeros(batch, self.state_channels(name), height, width)
             for name in self.state_names

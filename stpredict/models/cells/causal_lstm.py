@@ -74,6 +74,12 @@ class CausalLSTMCell(BaseCell):
     state_names = ('h', 'c')
     uses_memory = True
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='predrnnpp', name='PredRNN++', year=2018,
+        paper='Wang et al., ICML 2018', msrnn_params=5.61,
+        msrnn_flops=(378.7, 163.7), msrnn_memory=(15.20, 8.18))
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,
@@ -126,6 +132,7 @@ class CausalLSTMCell(BaseCell):
         self.output_conv = conv(lstm_in + 2 * hidden, hidden,
                                 self.kernel_size)  # W_4
         self.fusion_conv = conv(2 * hidden, hidden, (1, 1))  # W_5
+        self.declare_frame_size(spatial_size, norm == 'layer')
         self.temporal_norm = build_cell_norm(norm, 3 * hidden, spatial_size)
         self.spatial_norm = build_cell_norm(norm, 3 * hidden, spatial_size)
         self.memory_norm = build_cell_norm(norm, hidden, spatial_size)

@@ -194,7 +194,8 @@ class CMSLSTMCell(BaseCell):
             except the 1x1 ones. Defaults to 5.
         ce_iterations (int): Rounds of the CE block. Defaults to 5.
         se_scales (Sequence[int]): Patch grids of the SE block; the map
-            size must divide by each. Defaults to (1, 2, 4).
+            size must divide by each, so the cell's ``frame_multiple`` is
+            their least common multiple. Defaults to (1, 2, 4).
         scaled_attention (bool): Divide the SE block's dot products by
             ``sqrt(hidden_channels)``. Defaults to False.
         bias (bool): Whether the convolutions have biases. Defaults to True.
@@ -209,6 +210,11 @@ class CMSLSTMCell(BaseCell):
     """
 
     state_names = ('h', 'c')
+
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='cmslstm', name='CMS-LSTM', year=2022,
+        paper='Chai et al., ICME 2022', msrnn_params=4.48)
 
     def __init__(self,
                  in_channels: int,
@@ -244,6 +250,9 @@ class CMSLSTMCell(BaseCell):
         self.expression = SpatiotemporalExpression(
             hidden_channels, self.kernel_size, se_scales, scaled_attention,
             bias, norm, spatial_size)
+        # every patch grid must cut the maps into whole patches
+        self.frame_multiple = math.lcm(*self.expression.scales)
+        self.declare_frame_size(spatial_size, norm == 'layer')
         self.forget_bias = forget_bias
 
     def context_embedding(
@@ -266,7 +275,7 @@ class CMSLSTMCell(BaseCell):
                 diagonal: Optional[torch.Tensor] = None) -> CellOutput:
         """One step; see :meth:`BaseCell.forward`."""
         h, c = states['h'], states['c']
-        self.expression.check_size(*x.shape[-2:])
+        self.check_frame_size(*x.shape[-2:])
         x_ce, h_ce = self.context_embedding(x, h)
         pre = apply_norm(self.norm_gates,
                          self.gate_conv(torch.cat([x_ce, h_ce], dim=1)))

@@ -51,6 +51,12 @@ class ConvLSTMCell(BaseCell):
 
     state_names = ('h', 'c')
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='convlstm', name='ConvLSTM', year=2015,
+        paper='Shi et al., NeurIPS 2015', msrnn_params=1.77,
+        msrnn_flops=(137.7, 60.3), msrnn_memory=(5.50, 3.86))
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,
@@ -70,6 +76,7 @@ class ConvLSTMCell(BaseCell):
             padding=self.padding,
             bias=bias)
         self.norm = build_cell_norm(norm, 4 * hidden_channels, spatial_size)
+        self.declare_frame_size(spatial_size, norm == 'layer' or peephole)
         self.forget_bias = forget_bias
         self.peephole = peephole
         if peephole:

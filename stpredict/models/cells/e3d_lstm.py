@@ -174,6 +174,11 @@ class E3DLSTMCell(BaseCell):
     state_names = ('h', 'c', 'x_window', 'c_history', 'history_valid')
     uses_memory = True
 
+    # its entry in the cell zoo (see zoo.py)
+    zoo = dict(
+        key='e3d_lstm', name='E3D-LSTM', year=2019,
+        paper='Wang et al., ICLR 2019')
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,
@@ -221,6 +226,7 @@ class E3DLSTMCell(BaseCell):
         self.fusion_conv = conv(2 * hidden, hidden, (1, 1, 1), (0, 0, 0))
         self.recall_norm = nn.GroupNorm(1, hidden)
         self.norm_type = norm
+        self.declare_frame_size(spatial_size, norm == 'layer')
         self.temporal_norm = self._build_norm(norm, 4 * hidden, spatial_size)
         self.spatial_norm = self._build_norm(norm, 3 * hidden, spatial_size)
 
@@ -276,6 +282,7 @@ class E3DLSTMCell(BaseCell):
         """Zero states for an input frame or clip ``x`` ``[B, C, H, W]``."""
         self._check_input(x)
         batch, _, height, width = x.shape
+        self.check_frame_size(height, width)
         states = {
             name: x.new_zeros(batch, self.state_channels(name), height, width)
             for name in self.state_names if name != 'history_valid'

@@ -89,6 +89,11 @@ class MAUCell(BaseCell):
     state_names = ('t', 's', 't_history', 's_history')
     output_state = 's'
 
+    # its entry in the cell zoo (see zoo.py)
+    zoo = dict(
+        key='mau', name='MAU', year=2021,
+        paper='Chang et al., NeurIPS 2021')
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,
@@ -124,6 +129,7 @@ class MAUCell(BaseCell):
         self.spatial_conv = conv(in_channels, 3 * hidden + in_channels)
         self.temporal_conv = conv(hidden, 3 * hidden)
         self.forget_conv = conv(hidden, hidden)
+        self.declare_frame_size(spatial_size, norm == 'layer')
         self.spatial_norm = build_cell_norm(norm, 3 * hidden, spatial_size)
         self.query_norm = build_cell_norm(norm, in_channels, spatial_size)
         self.temporal_norm = build_cell_norm(norm, 3 * hidden, spatial_size)

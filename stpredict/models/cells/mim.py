@@ -1,9 +1,9 @@
 """Memory In Memory (Wang et al., CVPR 2019): the MIM block and its modules.
 
 The MIM network stacks one ST-LSTM (layer 0, :class:`SpatioTemporalLSTMCell`
-in ``predrnn.py``) and MIM blocks above it; configs give one cell config per
-layer. A MIM block replaces the forget gate of the ST-LSTM's temporal memory
-``C`` with two cascaded recurrent modules:
+in ``spatiotemporal_lstm.py``) and MIM blocks (:class:`MIMCell`) above it;
+configs give one cell config per layer. A MIM block replaces the forget gate
+of the ST-LSTM's temporal memory ``C`` with two cascaded recurrent modules:
 
 - MIM-N (:class:`MIMNonStationaryModule`) reads the difference of the hidden
   states of the layer below at ``t`` and ``t-1`` (the diagonal input) and
@@ -204,8 +204,9 @@ class MIMStationaryModule(nn.Module):
         return o * torch.tanh(s_new), s_new
 
 
-@CELLS.register_module()
-class MIMBlock(BaseCell):
+# 'MIMBlock': the name before the Cell suffix, kept for existing configs
+@CELLS.register_module(name=['MIMCell', 'MIMBlock'])
+class MIMCell(BaseCell):
     r"""The MIM block of Memory In Memory (Wang et al., CVPR 2019).
 
     Paper: Y. Wang, J. Zhang, H. Zhu, M. Long, J. Wang, P. S. Yu, "Memory In
@@ -279,6 +280,12 @@ class MIMBlock(BaseCell):
     uses_memory = True
     uses_diagonal = True
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='mim', name='MIM', year=2019, paper='Wang et al., CVPR 2019',
+        msrnn_params=7.36, msrnn_flops=(571.9, 250.4),
+        msrnn_memory=(19.69, 10.09))
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,
@@ -291,6 +298,7 @@ class MIMBlock(BaseCell):
         super().__init__(
             in_channels, hidden_channels, kernel_size, init_cfg=init_cfg)
         hid = hidden_channels
+        self.declare_frame_size(spatial_size, norm == 'layer')
         self.forget_bias = forget_bias
         self.xh_conv = _NormedConv(in_channels + hid, 3 * hid,
                                    self.kernel_size, bias, norm, spatial_size)
@@ -372,3 +380,8 @@ class MIMBlock(BaseCell):
         self._check_inputs(x, diagonal)
         new_states, memory, _ = self._mim_step(x, x - diagonal, states, memory)
         return new_states, memory, {}
+
+
+#: The class under its former name (configs and code written before it
+#: became ``MIMCell``).
+MIMBlock = MIMCell

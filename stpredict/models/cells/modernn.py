@@ -129,6 +129,11 @@ class MoDeRNNCell(BaseCell):
 
     state_names = ('h', 'c')
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='modernn', name='MoDeRNN', year=2022,
+        paper='Chai et al., ICASSP 2022', msrnn_params=5.86)
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,
@@ -154,6 +159,7 @@ class MoDeRNNCell(BaseCell):
         self.gate_conv = nn.Conv2d(
             in_channels + hidden_channels, 4 * hidden_channels,
             self.kernel_size, padding=self.padding, bias=bias)
+        self.declare_frame_size(spatial_size, norm == 'layer')
         self.norm_h2x = build_cell_norm(norm, in_channels, spatial_size)
         self.norm_x2h = build_cell_norm(norm, hidden_channels, spatial_size)
         self.norm_gates = build_cell_norm(norm, 4 * hidden_channels,

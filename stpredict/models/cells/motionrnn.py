@@ -6,7 +6,7 @@ momentum ``D``), warps the hidden state of the layer below with them, and
 hands the result to the next block; a Motion Highway adds the layer below's
 hidden state to the block's output, gated by the block's output gate.
 
-Within the cell contract, :class:`MotionMIMBlock` is a MIM block fused with
+Within the cell contract, :class:`MotionMIMCell` is a MIM block fused with
 the MotionGRU that sits below it (the MS-RNN paper likewise fuses each
 MotionGRU with one MIM layer into one layer): the network is an ST-LSTM at
 layer 0 and MotionMIM blocks above it, so there is one MotionGRU and one
@@ -16,72 +16,13 @@ from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 
 from stpredict.registry import CELLS
+from ..layers import neighbourhood_warp
 from .base import CellOutput, States
-from .mim import MIMBlock, _same_conv
+from .mim import MIMCell, _same_conv
 
 Kernel = Union[int, Tuple[int, int]]
-
-
-def neighbourhood_offsets(neighbourhood: int, device: torch.device,
-                          dtype: torch.dtype) -> torch.Tensor:
-    """Grid offsets ``(dy, dx)`` of the taps of a ``k x k`` filter.
-
-    Args:
-        neighbourhood (int): Odd filter size ``k``.
-        device (torch.device): Device of the result.
-        dtype (torch.dtype): Dtype of the result.
-
-    Returns:
-        torch.Tensor: ``[k*k, 2]``, row-major (``dy`` outer, ``dx`` inner),
-        from ``(-(k//2), -(k//2))`` to ``(k//2, k//2)``.
-    """
-    half = neighbourhood // 2
-    steps = torch.arange(-half, half + 1, device=device, dtype=dtype)
-    dy, dx = torch.meshgrid(steps, steps, indexing='ij')
-    return torch.stack([dy.reshape(-1), dx.reshape(-1)], dim=1)
-
-
-def neighbourhood_warp(features: torch.Tensor, flow: torch.Tensor,
-                       neighbourhood: int) -> torch.Tensor:
-    """Sample every tap of a ``k x k`` filter at a learned offset.
-
-    Tap ``n`` of the filter centred at pixel ``p`` reads ``features`` at
-    ``p + p_n + flow_n(p)`` (``p_n`` its grid offset) with bilinear
-    interpolation and zeros outside the map, as in a deformable convolution.
-
-    Args:
-        features (torch.Tensor): ``[B, C, H, W]``.
-        flow (torch.Tensor): ``[B, 2*k*k, H, W]``: ``(dy, dx)`` of tap
-            ``n`` in channels ``2n, 2n+1`` (taps row-major).
-        neighbourhood (int): Odd filter size ``k``.
-
-    Returns:
-        torch.Tensor: ``[B, C, k*k, H, W]``, the sampled taps.
-    """
-    batch, channels, height, width = features.shape
-    taps = neighbourhood * neighbourhood
-    flow = flow.reshape(batch, taps, 2, height, width)
-    base = neighbourhood_offsets(neighbourhood, flow.device, flow.dtype)
-    rows = torch.arange(height, device=flow.device, dtype=flow.dtype)
-    cols = torch.arange(width, device=flow.device, dtype=flow.dtype)
-    pos_y = rows.view(1, 1, height, 1) + base[:, 0].view(1, taps, 1, 1) + \
-        flow[:, :, 0]
-    pos_x = cols.view(1, 1, 1, width) + base[:, 1].view(1, taps, 1, 1) + \
-        flow[:, :, 1]
-    # grid_sample with align_corners=False: pixel i is at (2i + 1) / n - 1
-    grid = torch.stack([(2 * pos_x + 1) / width - 1,
-                        (2 * pos_y + 1) / height - 1],
-                       dim=-1)
-    sampled = F.grid_sample(
-        features,
-        grid.reshape(batch, taps * height, width, 2),
-        mode='bilinear',
-        padding_mode='zeros',
-        align_corners=False)
-    return sampled.reshape(batch, channels, taps, height, width)
 
 
 class MotionGRU(nn.Module):
@@ -196,20 +137,21 @@ class MotionGRU(nn.Module):
         return x, flow_new, trend_new
 
 
-@CELLS.register_module()
-class MotionMIMBlock(MIMBlock):
+# 'MotionMIMBlock': the name before the Cell suffix, kept for existing configs
+@CELLS.register_module(name=['MotionMIMCell', 'MotionMIMBlock'])
+class MotionMIMCell(MIMCell):
     r"""A MIM block with MotionRNN's MotionGRU and Motion Highway.
 
     Paper: H. Wu, Z. Yao, J. Wang, M. Long, "MotionRNN: A Flexible Model
     for Video Prediction with Spacetime-Varying Motions", CVPR 2021, on the
-    MIM backbone (Wang et al., CVPR 2019, see :class:`MIMBlock`).
+    MIM backbone (Wang et al., CVPR 2019, see :class:`MIMCell`).
 
     MotionRNN's Eq. 1 for the layer above the MotionGRU, with
     :math:`H^{l-1}_t` the input from the layer below:
 
     .. math::
         X_t, F_t, D_t &= \mathrm{MotionGRU}(H^{l-1}_t, F_{t-1}, D_{t-1}) \\
-        H^l_t, o_t &= \mathrm{MIMBlock}(X_t, \ldots) \\
+        H^l_t, o_t &= \mathrm{MIMCell}(X_t, \ldots) \\
         H^l_t &\leftarrow H^l_t + (1 - o_t) \odot H^{l-1}_t
             \quad \text{(Motion Highway)}
 
@@ -220,7 +162,7 @@ class MotionMIMBlock(MIMBlock):
     (rounded down) with :math:`2k^2` channels; the decoder restores the
     exact input size, so odd sizes (e.g. 31 x 31 at the quarter scale of a
     124 x 124 frame in MS-RNN) work; sizes below 2 are refused with a clear
-    message.
+    message (``min_frame_size = 2``).
 
     Placement: MotionRNN puts a MotionGRU and a highway between every two
     consecutive layers. The MS-RNN authors' code attaches them to the
@@ -232,7 +174,7 @@ class MotionMIMBlock(MIMBlock):
     Eq. 1 (the highway adds the pre-motion :math:`H^{l-1}_t` to the block's
     output) and has no unused parameters.
 
-    States: ``h, c, n, s`` (see :class:`MIMBlock`) and ``f`` (motion filter
+    States: ``h, c, n, s`` (see :class:`MIMCell`) and ``f`` (motion filter
     :math:`F`) and ``d`` (trend :math:`D`), both
     ``[B, 2k^2, H//2, W//2]``. Uses the zigzag memory and the diagonal
     input.
@@ -246,10 +188,10 @@ class MotionMIMBlock(MIMBlock):
         bias (bool): Whether the MIM gate convolutions have biases.
             Defaults to True.
         norm (str, optional): Normalisation of the MIM gate
-            pre-activations (see :class:`MIMBlock`). Defaults to None.
+            pre-activations (see :class:`MIMCell`). Defaults to None.
         spatial_size (Sequence[int], optional): ``(H, W)`` for
             ``norm='layer'``. Defaults to None.
-        forget_bias (float): See :class:`MIMBlock`. Defaults to 0.
+        forget_bias (float): See :class:`MIMCell`. Defaults to 0.
         motion_highway (bool): Whether to add the Motion Highway. Defaults
             to True.
         neighbourhood (int): Odd size ``k`` of the motion filter. Defaults
@@ -265,6 +207,13 @@ class MotionMIMBlock(MIMBlock):
     state_names = ('h', 'c', 'n', 's', 'f', 'd')
     uses_memory = True
     uses_diagonal = True
+    min_frame_size = 2
+
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='motionrnn', name='MotionRNN', year=2021,
+        paper='Wu et al., CVPR 2021', msrnn_params=7.56,
+        msrnn_flops=(584.3, 255.9), msrnn_memory=(20.65, 10.48))
 
     def __init__(self,
                  in_channels: int,
@@ -290,7 +239,7 @@ class MotionMIMBlock(MIMBlock):
             init_cfg=init_cfg)
         if motion_highway and in_channels != hidden_channels:
             raise ValueError(
-                'MotionMIMBlock: the Motion Highway adds the input '
+                'MotionMIMCell: the Motion Highway adds the input '
                 f'({in_channels} channels) to the output ({hidden_channels} '
                 'channels), so they must be equal: give the layers equal '
                 'hidden_channels or set motion_highway=False.')
@@ -304,16 +253,6 @@ class MotionMIMBlock(MIMBlock):
             return self.motion.flow_channels
         return self.hidden_channels
 
-    @staticmethod
-    def _check_size(x: torch.Tensor) -> None:
-        height, width = x.shape[-2:]
-        if height < 2 or width < 2:
-            raise ValueError(
-                'MotionMIMBlock keeps its motion states at half the '
-                f'resolution, so it needs maps of at least 2 x 2; got '
-                f'{height} x {width}. Use larger frames, a smaller patch '
-                'size or fewer downsampling steps.')
-
     def init_states(self, x: torch.Tensor) -> States:
         """Zero states: ``h, c, n, s`` at the input's size, ``f, d`` at half
         of it (rounded down).
@@ -324,8 +263,8 @@ class MotionMIMBlock(MIMBlock):
         Returns:
             dict[str, torch.Tensor]: One zero tensor per state name.
         """
-        self._check_size(x)
         batch, _, height, width = x.shape
+        self.check_frame_size(height, width)
         states = {}
         for name in self.state_names:
             size = (height // 2,
@@ -338,14 +277,14 @@ class MotionMIMBlock(MIMBlock):
                 states: States,
                 memory: Optional[torch.Tensor] = None,
                 diagonal: Optional[torch.Tensor] = None) -> CellOutput:
-        """One step; see :meth:`BaseCell.forward` and :class:`MIMBlock`."""
+        """One step; see :meth:`BaseCell.forward` and :class:`MIMCell`."""
         self._check_inputs(x, diagonal)
-        self._check_size(x)
         height, width = x.shape[-2:]
+        self.check_frame_size(height, width)
         expected = (height // 2, width // 2)
         if tuple(states['f'].shape[-2:]) != expected:
             raise ValueError(
-                'MotionMIMBlock: the motion states f, d have size '
+                'MotionMIMCell: the motion states f, d have size '
                 f'{tuple(states["f"].shape[-2:])} but an input of '
                 f'{height} x {width} needs {expected} (half, rounded down); '
                 'build the states with init_states(x) for this input size.')
@@ -358,3 +297,8 @@ class MotionMIMBlock(MIMBlock):
         new_states['f'] = flow
         new_states['d'] = trend
         return new_states, memory, {}
+
+
+#: The class under its former name (configs and code written before it
+#: became ``MotionMIMCell``).
+MotionMIMBlock = MotionMIMCell

@@ -436,6 +436,7 @@ class TMUCell(ConvLSTMCell):
         self.transfer_norm = build_cell_norm(norm, gate_out, spatial_size)
         self.distiller = MemoryDistiller(hidden_channels, num_sources,
                                          distiller_norm, spatial_size)
+        self.declare_frame_size(spatial_size, distiller_norm == 'layer')
         self.transfer_gate_bias = float(transfer_gate_bias)
         self.distiller_scale = float(distiller_scale)
         gate_bias = self.gate_conv.bias[4 * hidden_channels:] \
@@ -652,6 +653,9 @@ class MemoryTransferWrapper(BaseCell):
         self.output_state = inner.output_state
         self.uses_memory = inner.uses_memory
         self.uses_diagonal = inner.uses_diagonal
+        self.frame_multiple = inner.frame_multiple
+        self.min_frame_size = inner.min_frame_size
+        self.frame_size = inner.frame_size
         channels = inner.state_channels(memory_state)
         self.transfer_conv = nn.Conv2d(
             in_channels + inner.state_channels(inner.output_state),
@@ -660,6 +664,13 @@ class MemoryTransferWrapper(BaseCell):
             padding=self.padding)
         self.distiller = MemoryDistiller(channels, num_sources, distiller_norm,
                                          spatial_size)
+        if distiller_norm == 'layer' and inner.frame_size is not None and \
+                tuple(inner.frame_size) != tuple(spatial_size):
+            raise ValueError(
+                f'MemoryTransferWrapper: spatial_size={tuple(spatial_size)} '
+                f'but the inner {type(inner).__name__} was built for '
+                f'{tuple(inner.frame_size)}; give both the same size.')
+        self.declare_frame_size(spatial_size, distiller_norm == 'layer')
         self.transfer_gate_bias = float(transfer_gate_bias)
         self.distiller_scale = float(distiller_scale)
         init_transfer_parts(self.transfer_conv.bias, self.distiller,
@@ -674,8 +685,14 @@ class MemoryTransferWrapper(BaseCell):
         """Channels of the inner cell's state ``name``."""
         return self.cell.state_channels(name)
 
+    def check_frame_size(self, height: int, width: int) -> None:
+        """The inner cell's frame-size check, then the wrapper's own."""
+        self.cell.check_frame_size(height, width)
+        super().check_frame_size(height, width)
+
     def init_states(self, x: torch.Tensor) -> States:
-        """The inner cell's zero states."""
+        """The inner cell's zero states (the size checked first)."""
+        self.check_frame_size(*x.shape[-2:])
         return self.cell.init_states(x)
 
     def init_memory(self, x: torch.Tensor) -> torch.Tensor:

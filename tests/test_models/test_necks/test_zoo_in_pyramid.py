@@ -5,14 +5,15 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from stpredict.models.cells.zoo import model_config_path, zoo_entries
 from stpredict.registry import MODELS
 from stpredict.utils import register_all_modules
-from stpredict.utils.cell_zoo import CELL_ZOO, model_config_path
 
 register_all_modules(init_default_scope=False)
 
 
-@pytest.mark.parametrize('entry', CELL_ZOO, ids=[e.key for e in CELL_ZOO])
+@pytest.mark.parametrize('entry', zoo_entries(),
+                         ids=[e.key for e in zoo_entries()])
 def test_cell_trains_in_the_pyramid(entry):
     cfg = copy.deepcopy(Config.fromfile(model_config_path(entry.key)).model)
     cfg.input_frames, cfg.output_frames = 2, 1

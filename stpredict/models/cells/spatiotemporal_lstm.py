@@ -91,6 +91,12 @@ class SpatioTemporalLSTMCell(BaseCell):
     state_names = ('h', 'c')
     uses_memory = True
 
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='predrnn', name='PredRNN', year=2017,
+        paper='Wang et al., NeurIPS 2017', msrnn_params=3.59,
+        msrnn_flops=(279.3, 122.3), msrnn_memory=(10.44, 6.13))
+
     def __init__(self,
                  in_channels: int,
                  hidden_channels: int,
@@ -123,6 +129,7 @@ class SpatioTemporalLSTMCell(BaseCell):
             padding=self.padding,
             bias=bias)
         self.fusion_conv = nn.Conv2d(2 * hidden, hidden, 1, bias=bias)
+        self.declare_frame_size(spatial_size, norm == 'layer')
         self.temporal_norm = build_cell_norm(norm, 4 * hidden, spatial_size)
         self.spatial_norm = build_cell_norm(norm, 3 * hidden, spatial_size)
         self.output_norm = build_cell_norm(norm, hidden, spatial_size)

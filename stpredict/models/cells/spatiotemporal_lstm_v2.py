@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from stpredict.registry import CELLS
 from .base import CellOutput, States
-from .predrnn import SpatioTemporalLSTMCell
+from .spatiotemporal_lstm import SpatioTemporalLSTMCell
 
 
 def decoupling_loss(delta_c: torch.Tensor,
@@ -88,6 +88,12 @@ class SpatioTemporalLSTMv2Cell(SpatioTemporalLSTMCell):
         init_cfg (dict | list[dict], optional): Initialisation config.
             Defaults to None.
     """
+
+    # its entry in the cell zoo (see zoo.py), with MS-RNN Table 3/6 figures
+    zoo = dict(
+        key='predrnn_v2', name='PredRNN-V2', year=2022,
+        paper='Wang et al., TPAMI 2022', msrnn_params=3.60,
+        msrnn_flops=(283.1, 124.0), msrnn_memory=(11.64, 6.66))
 
     def __init__(self,
                  in_channels: int,

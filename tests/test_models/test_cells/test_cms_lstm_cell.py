@@ -4,8 +4,7 @@ import torch.nn.functional as F
 from mmengine.config import Config
 
 from stpredict.models.cells.cms_lstm import CMSLSTMCell
-from stpredict.registry import CELLS, MODELS
-from stpredict.testing import train_briefly
+from stpredict.registry import MODELS
 from stpredict.utils import register_all_modules
 
 FLYING = 'configs/cmslstm/cmslstm_4x64_flying2digits-10to10.py'
@@ -118,62 +117,6 @@ def test_one_step_matches_the_equations():
     assert memory is None and aux == {}
 
 
-def test_states_follow_the_input_and_sizes_are_checked():
-    cell = CMSLSTMCell(3, 5, kernel_size=3)
-    x = torch.zeros(2, 3, 8, 12, dtype=torch.float64)
-    states = cell.init_states(x)
-    assert set(states) == {'h', 'c'}
-    assert states['h'].shape == (2, 5, 8, 12)
-    assert states['h'].dtype == torch.float64
-    out, _, _ = cell(x.float(), cell.init_states(x.float()))
-    assert out['h'].shape == (2, 5, 8, 12)
-    bad = torch.zeros(1, 3, 6, 6)
-    with pytest.raises(ValueError, match='divisible by 4'):
-        cell(bad, cell.init_states(bad))
-    # other patch grids work on other sizes
-    other = CMSLSTMCell(3, 5, kernel_size=3, se_scales=(1, 3))
-    out, _, _ = other(bad, other.init_states(bad))
-    assert out['c'].shape == (1, 5, 6, 6)
-
-
-def test_no_state_survives_between_calls():
-    torch.manual_seed(0)
-    cell = CMSLSTMCell(1, 4, kernel_size=3)
-    x = torch.randn(2, 1, 8, 8)
-    first, _, _ = cell(x, cell.init_states(x))
-    cell(torch.randn(2, 1, 8, 8), first)  # an unrelated call in between
-    again, _, _ = cell(x, cell.init_states(x))
-    torch.testing.assert_close(first['h'], again['h'])
-    torch.testing.assert_close(first['c'], again['c'])
-    assert not any(
-        isinstance(v, torch.Tensor) and not isinstance(v, torch.nn.Parameter)
-        for module in cell.modules() for k, v in vars(module).items()
-        if not k.startswith('_'))
-
-
-def test_gradients_reach_every_parameter():
-    torch.manual_seed(0)
-    cell = CMSLSTMCell(2, 4, kernel_size=3, norm='group')
-    x = torch.randn(2, 2, 8, 8)
-    states = cell.init_states(x)
-    for _ in range(2):
-        states, _, _ = cell(x + torch.randn_like(x), states)
-    states['h'].sum().backward()
-    for name, param in cell.named_parameters():
-        assert param.grad is not None and param.grad.abs().sum() > 0, name
-
-
-def test_trains_through_the_runner(tmp_path):
-    runner = train_briefly(
-        FLYING, str(tmp_path), iterations=2,
-        cfg_options={
-            'model.neck.hidden_channels': 8,
-            'model.neck.num_layers': 2
-        })
-    assert runner.iter == 2
-    assert isinstance(runner.model.neck.cells[0], CMSLSTMCell)
-
-
 def test_parameters_at_the_msrnn_setting():
     register_all_modules(init_default_scope=False)
     model = MODELS.build(Config.fromfile(MSRNN).model)
@@ -182,10 +125,24 @@ def test_parameters_at_the_msrnn_setting():
     assert abs(count - 4.48e6) / 4.48e6 < 0.03  # MS-RNN Table 6: 4.48M
 
 
-def test_built_from_config():
-    cell = CELLS.build(
-        dict(type='CMSLSTMCell', in_channels=16, hidden_channels=8))
-    assert isinstance(cell, CMSLSTMCell)
+def test_frame_multiple_follows_the_patch_grids():
+    cell = CMSLSTMCell(3, 5, kernel_size=3)
+    assert cell.frame_multiple == 4  # patch grids 1, 2, 4
+    bad = torch.zeros(1, 3, 6, 6)
+    with pytest.raises(ValueError, match='divisible by 4'):
+        cell(bad, dict(h=torch.zeros(1, 5, 6, 6), c=torch.zeros(1, 5, 6, 6)))
+    with pytest.raises(ValueError, match='divisible by 4'):
+        cell.init_states(bad)
+    # other patch grids work on other sizes
+    other = CMSLSTMCell(3, 5, kernel_size=3, se_scales=(1, 3))
+    assert other.frame_multiple == 3
+    out, _, _ = other(bad, other.init_states(bad))
+    assert out['c'].shape == (1, 5, 6, 6)
+    assert CMSLSTMCell(3, 5, se_scales=(2, 3)).frame_multiple == 6
+
+
+def test_fused_convolution_shapes():
+    cell = CMSLSTMCell(16, 8)
     # one convolution on [X, H] gives the four gates; Q, K, V of the three
     # patch scales come from one 1x1 convolution
     assert cell.gate_conv.weight.shape == (32, 24, 5, 5)
