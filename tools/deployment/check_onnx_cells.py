@@ -1,6 +1,7 @@
 """Try the ONNX export of every cell, single-scale and multi-scale.
 
-Each cell of the zoo (stpredict/utils/cell_zoo.py; at the MS-RNN setting:
+Each cell of the zoo (the ``zoo`` metadata of the cells,
+stpredict/models/cells/zoo.py; at the MS-RNN setting:
 1x1 stem and head, 3x3 kernels, no patches) and the three TMU models (at
 the PredRNN/TMU setting: 4x4 patches, no stem) is built small (8 hidden
 channels, 3 -> 3 frames of 16 x 16, or 32 x 32 with patches) in a
@@ -37,7 +38,8 @@ from stpredict.apis import init_forecaster  # noqa: E402
 from stpredict.apis.onnx_export import EXPORTERS  # noqa: E402
 from stpredict.apis.onnx_export import (ForecastGraph, compare_with_pytorch,
                                         export_onnx, onnx_session)
-from stpredict.utils.cell_zoo import CELL_ZOO, model_config_path  # noqa
+from stpredict.models.cells.zoo import model_config_path  # noqa: E402
+from stpredict.models.cells.zoo import zoo_entries  # noqa: E402
 
 #: The TMU models (PredRNN/TMU setting), besides the cells of the zoo.
 TMU_MODELS = ('tmu_convlstm', 'tmu_predrnn', 'tmu_mim')
@@ -57,7 +59,7 @@ def parse_args() -> argparse.Namespace:
         '--cells',
         nargs='+',
         help='cell keys of the zoo and TMU models (default: all): '
-        + ' '.join([entry.key for entry in CELL_ZOO] + list(TMU_MODELS)))
+        + ' '.join([entry.key for entry in zoo_entries()] + list(TMU_MODELS)))
     parser.add_argument('--necks', nargs='+', choices=NECKS,
                         default=list(NECKS))
     parser.add_argument('--threads', type=int, default=1)
@@ -140,7 +142,8 @@ def check(key: str, neck: str, exporter: str, threads: int) -> dict:
 def main() -> None:
     args = parse_args()
     torch.set_num_threads(args.threads)
-    keys = args.cells or [entry.key for entry in CELL_ZOO] + list(TMU_MODELS)
+    zoo_keys = [entry.key for entry in zoo_entries()]
+    keys = args.cells or zoo_keys + list(TMU_MODELS)
     print(f'ONNX export, {args.exporter} exporter, torch '
           f'{torch.__version__}; max abs difference of onnxruntime to '
           'PyTorch over batches of 1 and 3\n')
