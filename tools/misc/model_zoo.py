@@ -124,7 +124,7 @@ def short_number(value: int) -> str:
 
 def describe_cells(cell) -> str:
     """The cell type(s) of a neck, e.g. ``SpatioTemporalLSTMCell + 3 x
-    MIMBlock`` for one config per layer."""
+    MIMCell`` for one config per layer."""
 
     def one(cfg) -> str:
         name = cfg.get('type', '?')

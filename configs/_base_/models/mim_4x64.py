@@ -13,9 +13,9 @@ model = dict(
         type='SingleScaleStack',
         cell=[
             dict(type='SpatioTemporalLSTMCell', kernel_size=5),
-            dict(type='MIMBlock', kernel_size=5),
-            dict(type='MIMBlock', kernel_size=5),
-            dict(type='MIMBlock', kernel_size=5),
+            dict(type='MIMCell', kernel_size=5),
+            dict(type='MIMCell', kernel_size=5),
+            dict(type='MIMCell', kernel_size=5),
         ],
         num_layers=4,
         hidden_channels=64),

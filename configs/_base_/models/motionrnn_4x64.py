@@ -15,9 +15,9 @@ model = dict(
         type='SingleScaleStack',
         cell=[
             dict(type='SpatioTemporalLSTMCell', kernel_size=5),
-            dict(type='MotionMIMBlock', kernel_size=5),
-            dict(type='MotionMIMBlock', kernel_size=5),
-            dict(type='MotionMIMBlock', kernel_size=5),
+            dict(type='MotionMIMCell', kernel_size=5),
+            dict(type='MotionMIMCell', kernel_size=5),
+            dict(type='MotionMIMCell', kernel_size=5),
         ],
         num_layers=4,
         hidden_channels=64),

@@ -20,7 +20,7 @@ model = dict(
                 type='SpatioTemporalLSTMCell', kernel_size=3,
                 forget_bias=0.0)
         ] +
-        [dict(type='MotionMIMBlock', kernel_size=3) for _ in range(5)],
+        [dict(type='MotionMIMCell', kernel_size=3) for _ in range(5)],
         num_layers=6,
         hidden_channels=64),
     head=dict(type='Conv2d', kernel_size=1),
