@@ -93,8 +93,16 @@ class MemoryTransferWrapper(BaseCell):
                 "a 'type', e.g. dict(type='SpatioTemporalLSTMCell'), got "
                 f'{cell!r}.')
         cfg = copy.deepcopy(dict(cell))
-        cfg['in_channels'] = in_channels
-        cfg['hidden_channels'] = hidden_channels
+        for name, value in (('in_channels', in_channels),
+                            ('hidden_channels', hidden_channels)):
+            if name in cfg and cfg[name] != value:
+                raise ValueError(
+                    f"MemoryTransferWrapper: the inner cell {cfg['type']} "
+                    f'sets {name}={cfg[name]!r}, but the wrapper gives it '
+                    f'its own {name} ({value}) and would drop it. Remove it '
+                    'from the inner cell config (the neck sets the '
+                    "wrapper's channels: set neck.hidden_channels).")
+            cfg[name] = value
         inner = CELLS.build(cfg)
         if not isinstance(inner, BaseCell):
             raise TypeError(

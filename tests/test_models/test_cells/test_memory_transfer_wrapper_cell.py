@@ -73,6 +73,11 @@ def test_wrapper_validates_its_arguments():
         MemoryTransferWrapper(dict(type='ConvLSTMCell'), 2, 4, num_sources=0)
     with pytest.raises(ValueError, match='already takes a memory bank'):
         MemoryTransferWrapper(dict(type='TMUCell'), 2, 4)
+    with pytest.raises(ValueError, match='inner cell ConvLSTMCell sets '
+                       'hidden_channels=32, but the wrapper gives it its own '
+                       r'hidden_channels \(4\)'):
+        MemoryTransferWrapper(
+            dict(type='ConvLSTMCell', hidden_channels=32), 2, 4)
     wrapper = MemoryTransferWrapper(dict(type='ConvLSTMCell'), 2, 4)
     x = torch.randn(1, 2, 6, 6)
     with pytest.raises(ValueError, match=r'\(1, 4, 3, 3\).*\(1, 4, 6, 6\)'):
