@@ -4,9 +4,7 @@
 # tested on mnist_test_seq.npy).
 _base_ = [
     '../_base_/models/modernn_6x64_msrnn.py',
-    '../_base_/datasets/moving_mnist.py',
+    '../_base_/datasets/moving_mnist_msrnn.py',
     '../_base_/schedules/adam_lr3e-4_50k_msrnn.py',
     '../_base_/default_runtime.py',
 ]
-
-train_dataloader = dict(batch_size=4)

@@ -4,12 +4,10 @@
 # download).
 _base_ = [
     '../_base_/models/modernn_6x64_msrnn.py',
-    '../_base_/datasets/flying_digits_2digits.py',
+    '../_base_/datasets/flying_digits_2digits_msrnn.py',
     '../_base_/schedules/adam_lr3e-4_50k_msrnn.py',
     '../_base_/default_runtime.py',
 ]
 
 # mirror pyramid H, H/2, H/4, H/4, H/2, H with UNet skips (MS-RNN 4.1.2)
 model = dict(neck=dict(type='MultiScalePyramid', skip='unet'))
-
-train_dataloader = dict(batch_size=4)

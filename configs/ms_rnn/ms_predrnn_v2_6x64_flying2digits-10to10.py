@@ -4,7 +4,7 @@
 # download).
 _base_ = [
     '../_base_/models/predrnn_v2_6x64_msrnn.py',
-    '../_base_/datasets/flying_digits_2digits.py',
+    '../_base_/datasets/flying_digits_2digits_msrnn.py',
     '../_base_/schedules/adam_lr3e-4_50k_msrnn.py',
     '../_base_/default_runtime.py',
 ]
@@ -12,7 +12,6 @@ _base_ = [
 # mirror pyramid H, H/2, H/4, H/4, H/2, H with UNet skips (MS-RNN 4.1.2)
 model = dict(neck=dict(type='MultiScalePyramid', skip='unet'))
 
-train_dataloader = dict(batch_size=4)
 
 # PredRNN-V2: reverse scheduled sampling (see configs/predrnn_v2)
 custom_hooks = [

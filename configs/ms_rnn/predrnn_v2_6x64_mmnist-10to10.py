@@ -4,12 +4,11 @@
 # tested on mnist_test_seq.npy).
 _base_ = [
     '../_base_/models/predrnn_v2_6x64_msrnn.py',
-    '../_base_/datasets/moving_mnist.py',
+    '../_base_/datasets/moving_mnist_msrnn.py',
     '../_base_/schedules/adam_lr3e-4_50k_msrnn.py',
     '../_base_/default_runtime.py',
 ]
 
-train_dataloader = dict(batch_size=4)
 
 # PredRNN-V2: reverse scheduled sampling (see configs/predrnn_v2)
 custom_hooks = [

@@ -4,6 +4,8 @@
 # sequences for val and 10 % for test (whole sequences, drawn with a fixed
 # seed). For one array file [N, T, (C,) H, W] use type='ArraySequences'
 # with data_file=... instead.
+_base_ = '../evaluators/frame_metrics.py'
+
 dataset_type = 'FrameFolderSequences'
 data_root = 'data/my_sequences'
 custom_dataset = dict(
@@ -43,17 +45,4 @@ test_dataloader = dict(
     dataset=dict(split='test', **custom_dataset),
 )
 
-val_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='SSIM'),
-    dict(type='PSNR'),
-]
-test_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='SSIM', baseline='copy_last'),
-    dict(type='PSNR', baseline='copy_last'),
-]
+# val_evaluator, test_evaluator: ../evaluators/frame_metrics.py

@@ -2,6 +2,8 @@
 # the train/val/test splits, generated on the fly (no download needed: the
 # built-in digit source is used unless mnist_file points at MNIST's
 # train-images-idx3-ubyte.gz).
+_base_ = '../evaluators/frame_metrics.py'
+
 dataset_type = 'FlyingDigits'
 
 flying_digits = dict(
@@ -26,17 +28,4 @@ test_dataloader = dict(
     dataset=dict(split='test', **flying_digits),
     **loader)
 
-val_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='SSIM'),
-    dict(type='PSNR'),
-]
-test_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='SSIM', baseline='copy_last'),
-    dict(type='PSNR', baseline='copy_last'),
-]
+# val_evaluator, test_evaluator: ../evaluators/frame_metrics.py

@@ -13,6 +13,8 @@
 # extracted from the Human3.6M videos with
 #   python tools/dataset_converters/human36m.py <Human3.6M root> \
 #       data/human36m --image-size 128
+_base_ = '../evaluators/frame_metrics.py'
+
 dataset_type = 'Human36M'
 data_root = 'data/human36m'
 human36m_dataset = dict(
@@ -48,17 +50,4 @@ test_dataloader = dict(
 )
 
 # TMU Table 3 reports MSE per frame (sum over the 128x128x3 values) and SSIM
-val_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='SSIM'),
-    dict(type='PSNR'),
-]
-test_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='SSIM', baseline='copy_last'),
-    dict(type='PSNR', baseline='copy_last'),
-]
+# val_evaluator, test_evaluator: ../evaluators/frame_metrics.py

@@ -10,6 +10,8 @@
 #   data/kth/<action>/personXX_<action>_dN_uncomp/image_XXXX.png
 # made from the KTH .avi files with
 #   python tools/dataset_converters/kth.py <folder of the .avi files> data/kth
+_base_ = '../evaluators/frame_metrics.py'
+
 dataset_type = 'KTH'
 data_root = 'data/kth'
 kth_dataset = dict(
@@ -46,17 +48,4 @@ test_dataloader = dict(
     dataset=dict(split='test', **kth_dataset),
 )
 
-val_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='SSIM'),
-    dict(type='PSNR'),
-]
-test_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='SSIM', baseline='copy_last'),
-    dict(type='PSNR', baseline='copy_last'),
-]
+# val_evaluator, test_evaluator: ../evaluators/frame_metrics.py

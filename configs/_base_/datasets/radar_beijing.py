@@ -18,6 +18,8 @@
 # publish its mapping; the HKO-7-style one below (dBZ = 70 p - 10) is what
 # the converter writes with --value-range -10 60 --unit dbz. Change it to
 # your data's mapping. TMU scores CSI at 20 dBZ.
+_base_ = '../evaluators/frame_metrics.py'
+
 dataset_type = 'RadarEcho'
 data_root = 'data/radar_beijing'
 value_transform = dict(type='linear', scale=70.0, offset=-10.0,
@@ -58,19 +60,8 @@ test_dataloader = dict(
 
 # TMU Table 4: MSE and MAE per frame (sums over the 256x256 pixels) and CSI
 # at 20 dBZ.
-val_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='SSIM'),
-    dict(type='PSNR'),
-]
-test_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='SSIM', baseline='copy_last'),
-    dict(type='PSNR', baseline='copy_last'),
+# val_evaluator: ../evaluators/frame_metrics.py
+test_evaluator = _base_.test_evaluator + [
     # nowcasting metric in physical units; its conversion must match the
     # dataset's value_transform
     dict(type='CSI', thresholds=(20.0, ), value='dbz',

@@ -17,6 +17,8 @@
 # data's mapping). Rain rates follow DWD's Z-R relation Z = 256 R^1.42
 # (30 dBZ ~ 3 mm/h, MS-RNN Sec. 5.5); MS-RNN scores CSI and HSS at 0.5, 2,
 # 5 and 10 mm/h, and B-MSE / B-MAE.
+_base_ = '../evaluators/frame_metrics.py'
+
 dataset_type = 'RadarEcho'
 data_root = 'data/radar_dwd'
 value_transform = dict(type='linear', scale=70.0, offset=-10.0,
@@ -56,19 +58,8 @@ test_dataloader = dict(
     dataset=dict(split='test', **radar_dataset),
 )
 
-val_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='SSIM'),
-    dict(type='PSNR'),
-]
-test_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='SSIM', baseline='copy_last'),
-    dict(type='PSNR', baseline='copy_last'),
+# val_evaluator: ../evaluators/frame_metrics.py
+test_evaluator = _base_.test_evaluator + [
     # nowcasting metrics in physical units (MS-RNN Table 8); their
     # conversion must match the dataset's value_transform
     dict(type='CSI', thresholds=(0.5, 2.0, 5.0, 10.0), value='rain_rate',

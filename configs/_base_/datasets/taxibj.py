@@ -10,6 +10,8 @@
 # Expected file (see stpredict.datasets.TaxiBJ):
 #   data/taxibj/dataset.npz with X_train, Y_train, X_test, Y_test, each
 #   (N, 4, 2, 32, 32) in [-1, 1] (the MIM/OpenSTL preparation of TaxiBJ)
+_base_ = '../evaluators/frame_metrics.py'
+
 dataset_type = 'TaxiBJ'
 data_root = 'data/taxibj'
 taxibj_dataset = dict(
@@ -45,17 +47,4 @@ test_dataloader = dict(
 
 # MS-RNN Table 6 reports MSE per frame (sum over the 2x32x32 values of a
 # frame in [0, 1]), MAE and SSIM
-val_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='SSIM'),
-    dict(type='PSNR'),
-]
-test_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='SSIM', baseline='copy_last'),
-    dict(type='PSNR', baseline='copy_last'),
-]
+# val_evaluator, test_evaluator: ../evaluators/frame_metrics.py

@@ -11,6 +11,8 @@
 # made from the Weizmann .avi files with
 #   python tools/dataset_converters/weizmann.py <folder of the .avi files> \
 #       data/weizmann
+_base_ = '../evaluators/frame_metrics.py'
+
 dataset_type = 'Weizmann'
 data_root = 'data/weizmann'
 weizmann_dataset = dict(
@@ -45,17 +47,4 @@ test_dataloader = dict(
     dataset=dict(split='test', **weizmann_dataset),
 )
 
-val_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean')),
-    dict(type='SSIM'),
-    dict(type='PSNR'),
-]
-test_evaluator = [
-    dict(type='MSE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='MAE', reduction=('frame_sum', 'pixel_mean'),
-         baseline='copy_last'),
-    dict(type='SSIM', baseline='copy_last'),
-    dict(type='PSNR', baseline='copy_last'),
-]
+# val_evaluator, test_evaluator: ../evaluators/frame_metrics.py

@@ -43,7 +43,9 @@ class BaseRecurrentNeck(BaseModule):
     Args:
         cell (dict | Sequence[dict]): Config of the cell of every layer, or
             one config per layer. ``in_channels`` and ``hidden_channels`` are
-            filled in by the neck.
+            filled in by the neck (set ``hidden_channels`` here, on the
+            neck); a cell config that sets another value of either is
+            refused, naming it.
         in_channels (int): Channels of the neck's input.
         hidden_channels (int | Sequence[int]): Hidden channels of every
             layer, or one value per layer. Defaults to 64.
@@ -105,8 +107,7 @@ class BaseRecurrentNeck(BaseModule):
         self.cells = nn.ModuleList()
         for layer, cell_cfg in enumerate(cell_cfgs):
             cfg = copy.deepcopy(dict(cell_cfg))
-            cfg['in_channels'] = self.layer_in_channels(layer)
-            cfg['hidden_channels'] = self.hidden_channels[layer]
+            cfg.update(self._cell_channels(layer, cfg))
             built = CELLS.build(cfg)
             if not isinstance(built, BaseCell):
                 raise TypeError(
@@ -118,6 +119,29 @@ class BaseRecurrentNeck(BaseModule):
     # ------------------------------------------------------------------
     # construction checks
     # ------------------------------------------------------------------
+    def _cell_channels(self, layer: int, cfg: dict) -> Dict[str, int]:
+        """The channels the neck gives the cell of ``layer``, refusing a
+        different value in the cell's own config (it would be dropped)."""
+        channels = dict(
+            in_channels=self.layer_in_channels(layer),
+            hidden_channels=self.hidden_channels[layer])
+        fixes = dict(
+            in_channels='Remove it from the cell config: layer 0 reads the '
+            "neck's input (the stem's out_channels, or the frame channels "
+            'without a stem), every other layer the hidden_channels of the '
+            'layer below (set neck.hidden_channels).',
+            hidden_channels='Set neck.hidden_channels instead (one value for '
+            'all layers, or one per layer, e.g. hidden_channels=[64, 32]) and '
+            'remove it from the cell config.')
+        for name, value in channels.items():
+            if name in cfg and cfg[name] != value:
+                raise ValueError(
+                    f'{type(self).__name__}: the cell config of layer {layer} '
+                    f"({cfg.get('type')}) sets {name}={cfg[name]!r}, but the "
+                    f'neck sets every cell\'s {name} ({value} for this layer) '
+                    f'and would drop it. {fixes[name]}')
+        return channels
+
     def _per_layer(self, value: Any, name: str) -> List[Any]:
         """Expand a value to one entry per layer, checking the length."""
         if isinstance(value, (dict, int)):

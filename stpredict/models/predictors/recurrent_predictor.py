@@ -7,8 +7,9 @@ import torch.nn as nn
 import torch.utils.checkpoint
 from mmengine.model import BaseModel
 
-from stpredict.registry import MODELS, NECKS, TRANSFERS
+from stpredict.registry import MODELS, TRANSFERS
 from stpredict.structures import SequenceDataSample
+from .build_parts import build_parts
 
 ForwardResults = Union[Dict[str, torch.Tensor], List[SequenceDataSample],
                        torch.Tensor]
@@ -55,22 +56,25 @@ class RecurrentPredictor(BaseModel):
       frames, ``[B, T_in + T_out - 1, C', H', W']`` (patched, not clipped).
 
     Args:
-        neck (dict): Config of the recurrent neck, e.g.
+        neck (dict | nn.Module): Config of the recurrent neck, e.g.
             ``dict(type='SingleScaleStack', cell=dict(type='ConvLSTMCell'),
-            num_layers=4, hidden_channels=64)``. ``in_channels`` is filled
-            in.
+            num_layers=4, hidden_channels=64)``, or a built neck.
+            ``in_channels`` is filled in (a config's different value, or a
+            built neck's, is an error).
         input_frames (int): Observed frames ``T_in``. Defaults to 10.
         output_frames (int): Predicted frames ``T_out``. Defaults to 10.
         in_channels (int): Channels of a frame before patching. Defaults
             to 1.
-        stem (dict, optional): Module from the (patched) frame to the neck's
-            input, built with ``in_channels`` filled in, e.g.
-            ``dict(type='Conv2d', out_channels=64, kernel_size=1)`` (MS-RNN).
-            None feeds the frame to the neck directly (PredRNN, TMU).
-            Defaults to None.
-        head (dict): Module from the neck's output to the next frame, built
-            with ``in_channels`` and ``out_channels`` filled in. Defaults to
-            a 1x1 convolution without bias.
+        stem (dict | nn.Module, optional): Module from the (patched) frame
+            to the neck's input, built with ``in_channels`` filled in, e.g.
+            ``dict(type='Conv2d', out_channels=64, kernel_size=1)`` (MS-RNN),
+            or a built module with an ``out_channels`` attribute. None feeds
+            the frame to the neck directly (PredRNN, TMU). Defaults to None.
+        head (dict | nn.Module): Module from the neck's output to the next
+            frame, built with ``in_channels`` and ``out_channels`` filled in,
+            or a built module (its ``in_channels`` / ``out_channels``, where
+            it has them, are checked). Defaults to a 1x1 convolution without
+            bias.
         loss (dict): Frame loss config. Defaults to
             ``dict(type='FrameLoss', error='l2', reduction='frame_sum')``.
         aux_loss_weights (dict, optional): Weight of each auxiliary loss that
@@ -98,12 +102,13 @@ class RecurrentPredictor(BaseModel):
     """
 
     def __init__(self,
-                 neck: dict,
+                 neck: Union[dict, nn.Module],
                  input_frames: int = 10,
                  output_frames: int = 10,
                  in_channels: int = 1,
-                 stem: Optional[dict] = None,
-                 head: dict = dict(type='Conv2d', kernel_size=1, bias=False),
+                 stem: Optional[Union[dict, nn.Module]] = None,
+                 head: Union[dict, nn.Module] = dict(
+                     type='Conv2d', kernel_size=1, bias=False),
                  loss: dict = dict(
                      type='FrameLoss', error='l2', reduction='frame_sum'),
                  aux_loss_weights: Optional[Dict[str, float]] = None,
@@ -141,22 +146,8 @@ class RecurrentPredictor(BaseModel):
                                       1))
         self.frame_channels = self.in_channels * self.patch_size**2
 
-        if stem is None:
-            self.stem = nn.Identity()
-            neck_in_channels = self.frame_channels
-        else:
-            self.stem = MODELS.build(
-                copy.deepcopy(stem),
-                default_args=dict(in_channels=self.frame_channels))
-            neck_in_channels = self.stem.out_channels
-        neck = copy.deepcopy(neck)
-        neck['in_channels'] = neck_in_channels
-        self.neck = NECKS.build(neck)
-        self.head = MODELS.build(
-            copy.deepcopy(head),
-            default_args=dict(
-                in_channels=self.neck.out_channels,
-                out_channels=self.frame_channels))
+        self.stem, self.neck, self.head = build_parts(
+            stem, neck, head, self.frame_channels)
         self.loss_module = MODELS.build(loss)
         self.aux_loss_weights = dict(aux_loss_weights or {})
         # built last: a transfer method sizes its own parameters from the neck
