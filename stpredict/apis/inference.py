@@ -15,7 +15,6 @@ import os.path as osp
 import warnings
 from typing import Any, Iterator, Optional, Sequence, Tuple, Union
 
-import cv2
 import numpy as np
 import torch
 from mmengine.config import Config
@@ -23,8 +22,8 @@ from mmengine.registry import DefaultScope
 from mmengine.runner.checkpoint import (_load_checkpoint,
                                         _load_checkpoint_to_model)
 
-from stpredict.datasets.frame_sequences import (IMAGE_EXTENSIONS, list_files,
-                                                parse_image_size, read_image)
+from stpredict.fileio import (IMAGE_EXTENSIONS, check_take, parse_image_size,
+                              read_image_folder, read_video)
 from stpredict.registry import DATASETS, MODELS, TRANSFERS
 from stpredict.utils.checkpoint import register_safe_checkpoint_loader
 from stpredict.utils.launch import check_checkpoint
@@ -296,7 +295,7 @@ def read_frames(path: Union[str, os.PathLike],
         np.ndarray: The frames.
     """
     path = os.fspath(path)
-    _check_take(take)
+    check_take(take)
     if not osp.exists(path):
         raise FileNotFoundError(
             f'Input "{path}" does not exist. Give a .npy array, a folder of '
@@ -318,72 +317,12 @@ def read_frames(path: Union[str, os.PathLike],
             f'The model takes {channels}-channel frames, which images and '
             'videos cannot give (gray or RGB only). Give the frames as a '
             '.npy array [T, H, W, C].')
-    if osp.isdir(path):
-        return _read_folder(path, channels, num_frames, take)
-    return _read_video(path, channels, num_frames, take)
-
-
-def _check_take(take: str) -> None:
-    if take not in ('first', 'last'):
-        raise ValueError(f"take must be 'first' or 'last', got {take!r}.")
-
-
-def _read_folder(folder: str, channels: int, num_frames: Optional[int],
-                 take: str) -> np.ndarray:
-    names = list_files(folder, IMAGE_EXTENSIONS)
-    if not names:
-        raise ValueError(
-            f'Folder "{folder}" holds no frame images '
-            f'({", ".join(IMAGE_EXTENSIONS)}). Put the observed frames there, '
-            'named in time order (e.g. 00.png, 01.png, ...).')
-    if num_frames is not None:
-        if len(names) < num_frames:
-            raise ValueError(
-                f'Folder "{folder}" holds {len(names)} frame images, but the '
-                f'model observes T_in={num_frames} frames. Add frames to '
-                'the folder.')
-        names = names[:num_frames] if take == 'first' else names[-num_frames:]
     color = 'gray' if channels == 1 else 'rgb'
-    frames = [read_image(osp.join(folder, name), color) for name in names]
-    shapes = {frame.shape for frame in frames}
-    if len(shapes) > 1:
-        raise ValueError(
-            f'The images in "{folder}" have different sizes {sorted(shapes)};'
-            ' every frame of a sequence must have the same size.')
-    return np.stack(frames)
-
-
-def _read_video(path: str, channels: int, num_frames: Optional[int],
-                take: str) -> np.ndarray:
-    capture = cv2.VideoCapture(path)
-    try:
-        if not capture.isOpened():
-            raise ValueError(
-                f'Input "{path}" cannot be opened as a video by OpenCV (or '
-                'is no video). Give a .npy array, a folder of frame images or '
-                'a video that OpenCV reads (e.g. .avi, .mp4).')
-        keep = collections.deque(
-            maxlen=num_frames if take == 'last' else None)
-        count = 0
-        while num_frames is None or take == 'last' or count < num_frames:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            count += 1
-            if channels == 1:
-                frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)[..., None]
-            else:
-                frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-            keep.append(frame)
-    finally:
-        capture.release()
-    if count == 0:
-        raise ValueError(f'Video "{path}" has no frame that OpenCV can read.')
-    if num_frames is not None and count < num_frames:
-        raise ValueError(
-            f'Video "{path}" has {count} frames, but the model observes '
-            f'T_in={num_frames} frames. Give a longer video.')
-    return np.stack(list(keep))
+    needed_for = (f'the model observes T_in={num_frames} frames'
+                  if num_frames is not None else '')
+    if osp.isdir(path):
+        return read_image_folder(path, color, num_frames, take, needed_for)
+    return read_video(path, color, num_frames, take, needed_for)
 
 
 # ----------------------------------------------------------------------
@@ -579,7 +518,7 @@ def observed_frames(model: torch.nn.Module,
         as given, and the layout of the input (paths of image folders and
         videos give ``'THWC'``).
     """
-    _check_take(take)
+    check_take(take)
     t_in = model.input_frames
     channels = model.in_channels
     frame_size = model_frame_size(model)
