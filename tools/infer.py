@@ -33,7 +33,7 @@ from PIL import Image  # noqa: E402
 from stpredict.apis import (forecast, init_forecaster,  # noqa: E402
                             is_zoo_name, observed_frames, resolve_model_files,
                             to_layout)
-from stpredict.utils.launch import check_checkpoint  # noqa: E402
+from stpredict.utils.run_files import check_checkpoint  # noqa: E402
 from stpredict.visualization.frame_grid import frames_to_rgb  # noqa: E402
 
 #: Border colours of the GIF frames.

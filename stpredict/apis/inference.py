@@ -26,7 +26,7 @@ from stpredict.fileio import (IMAGE_EXTENSIONS, check_take, parse_image_size,
                               read_image_folder, read_video)
 from stpredict.registry import DATASETS, MODELS, TRANSFERS
 from stpredict.utils.checkpoint import register_safe_checkpoint_loader
-from stpredict.utils.launch import check_checkpoint
+from stpredict.utils.run_files import check_checkpoint
 from stpredict.utils.setup_env import register_all_modules
 from .export import strip_transfer
 from .model_zoo import resolve_model_files
