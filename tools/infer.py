@@ -92,7 +92,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--layout',
         choices=['THW', 'THWC', 'TCHW', 'BTHW', 'BTHWC', 'BTCHW'],
-        help='layout of a .npy input when it cannot be inferred')
+        default='THWC',
+        help='layout of a .npy input (default: THWC, one sequence with '
+        'channels last; image folders and videos are always THWC)')
     parser.add_argument(
         '--take',
         choices=['first', 'last'],

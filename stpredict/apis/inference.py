@@ -2,9 +2,15 @@
 
 The two entry points are :func:`init_forecaster` (config + checkpoint ->
 model in eval mode) and :func:`forecast` (observed frames -> predicted
-frames). :func:`read_frames`, :func:`infer_layout` and
+frames). :func:`read_frames`, :func:`check_layout` and
 :func:`observed_frames` are the steps in between, public so that tools can
 show the observed frames next to the forecast.
+
+Arrays are read in one stated layout, ``layout='THWC'`` by default (one
+sequence of frames with the channel axis last, as images, videos and the
+datasets give them); nothing is guessed from the shape. The frame size and
+channels a model was trained on come from its checkpoint's meta (written by
+:class:`~stpredict.engine.hooks.FrameMetaHook`).
 """
 import collections
 import contextlib
@@ -18,26 +24,25 @@ from typing import Any, Iterator, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.logging import print_log
 from mmengine.registry import DefaultScope
-from mmengine.runner.checkpoint import (_load_checkpoint,
-                                        _load_checkpoint_to_model)
+from mmengine.runner.checkpoint import CheckpointLoader
 
+from stpredict.engine.hooks.frame_meta_hook import FRAME_META_KEY
 from stpredict.fileio import (IMAGE_EXTENSIONS, check_take, parse_image_size,
                               read_image_folder, read_video)
-from stpredict.registry import DATASETS, MODELS, TRANSFERS
+from stpredict.registry import DATASETS, MODELS
 from stpredict.utils.checkpoint import register_safe_checkpoint_loader
 from stpredict.utils.run_files import check_checkpoint
 from stpredict.utils.setup_env import register_all_modules
 from .export import strip_transfer
 from .model_zoo import resolve_model_files
 
-#: Frame layouts :func:`forecast` accepts, by number of dimensions
-#: (B: sequences, T: frames, C: channels, H: height, W: width).
-LAYOUTS = {
-    3: ('THW', ),
-    4: ('THWC', 'TCHW', 'BTHW'),
-    5: ('BTHWC', 'BTCHW'),
-}
+#: Frame layouts :func:`forecast` accepts (B: sequences, T: frames,
+#: C: channels, H: height, W: width).
+LAYOUTS = ('THW', 'THWC', 'TCHW', 'BTHW', 'BTHWC', 'BTCHW')
+#: The layout of arrays when none is given: one sequence, channels last.
+DEFAULT_LAYOUT = 'THWC'
 #: Channel counts that can be converted to a model's channels.
 CONVERTIBLE_CHANNELS = (1, 3, 4)
 #: Weights of R, G and B in a gray value (ITU-R BT.601, as OpenCV uses).
@@ -77,11 +82,19 @@ def init_forecaster(config: Optional[Union[str, os.PathLike, Config]],
     that only training needs. By default the transfer is dropped as in
     :func:`~stpredict.apis.export_target`: the model is built from the
     config without ``transfer`` and the checkpoint's ``transfer.*`` tensors
-    are left out, so no source config or checkpoint has to exist. Forecasts
-    are unchanged, because no transfer method touches the student at test
-    time, except knowledge flow before its curriculum has ended; such a
-    checkpoint is refused with an explanation unless ``keep_transfer=True``
-    (which builds the whole model, sources included).
+    are left out, so no source checkpoint has to exist (the source configs
+    must, to build the method and ask it). Before that the method says,
+    with the state it saved, whether the student still needs its sources
+    at test time (its ``needed_at_test``: e.g. knowledge flow before its
+    curriculum has ended); such a checkpoint is refused with an
+    explanation unless ``keep_transfer=True`` (which builds the whole
+    model, sources included).
+
+    **Frame size.** The trained frames' size and channels are read from the
+    checkpoint's ``meta['frames']`` (saved by
+    :class:`~stpredict.engine.hooks.FrameMetaHook`) into
+    ``model.frames_meta``; for older checkpoints the config's dataset
+    gives it (:func:`config_frame_size`), and a message says so.
 
     Args:
         config (str | os.PathLike | Config, optional): The config file or
@@ -123,17 +136,19 @@ def init_forecaster(config: Optional[Union[str, os.PathLike, Config]],
     if cfg.get('model', None) is None:
         raise ValueError(f'The config {cfg.filename} has no "model".')
 
-    state_dict = None
+    state_dict, meta = None, {}
     if checkpoint is not None:
         checkpoint = os.fspath(checkpoint)
         check_checkpoint(checkpoint)
-        state_dict = _checkpoint_state_dict(
-            _load_checkpoint(checkpoint, map_location='cpu',
-                             logger='silent'), checkpoint)
+        loaded = CheckpointLoader.load_checkpoint(
+            checkpoint, map_location='cpu', logger='silent')
+        if isinstance(loaded, dict) and isinstance(loaded.get('meta'), dict):
+            meta = loaded['meta']
+        state_dict = _checkpoint_state_dict(loaded, checkpoint)
 
     transfer_cfg = cfg.model.get('transfer')
     if transfer_cfg and not keep_transfer:
-        _check_transfer_not_needed(transfer_cfg, state_dict, checkpoint)
+        _check_transfer_not_needed(cfg, state_dict, checkpoint)
         cfg = strip_transfer(cfg)
         if state_dict is not None:
             state_dict = collections.OrderedDict(
@@ -144,15 +159,61 @@ def init_forecaster(config: Optional[Union[str, os.PathLike, Config]],
         model = MODELS.build(cfg.model)
     if state_dict is not None:
         _check_weights_fit(model, state_dict, checkpoint, cfg.filename)
-        _load_checkpoint_to_model(
-            model, dict(state_dict=state_dict), strict=True)
+        model.load_state_dict(state_dict, strict=True)
     else:
         warnings.warn('init_forecaster: no checkpoint given, the model keeps '
                       'its random initial weights.')
     model.cfg = cfg
+    model.frames_meta = _frames_meta(meta, cfg, checkpoint)
     model.to(device)
     model.eval()
     return model
+
+
+def _frames_meta(meta: dict, cfg: Config,
+                 checkpoint: Optional[str]) -> Optional[dict]:
+    """The trained frames' ``height``, ``width`` (and ``channels``): from
+    the checkpoint's meta, else (older checkpoints) from the config's
+    dataset (:func:`config_frame_size`), with a message."""
+    frames = meta.get(FRAME_META_KEY)
+    if isinstance(frames, dict) and {'height', 'width'} <= set(frames):
+        return dict(frames, source='checkpoint')
+    size = config_frame_size(cfg)
+    where = (f'checkpoint "{checkpoint}"' if checkpoint is not None else
+             'a model without checkpoint')
+    if size is None:
+        print_log(
+            f'init_forecaster: {where} does not record its frame size and '
+            'the config\'s dataset fixes none, so the frame size '
+            'of forecasts is not checked (only that the patch size divides '
+            'it). Checkpoints saved with FrameMetaHook (in '
+            'configs/_base_/default_runtime.py) record it.',
+            logger='current')
+        return None
+    print_log(
+        f'init_forecaster: {where} does not record its frame size; '
+        f'{size[0]}x{size[1]} is taken from the config\'s dataset (its '
+        'image_size, or the dataset\'s default).', logger='current')
+    return dict(height=size[0], width=size[1], source='config')
+
+
+def _config_image_size(cfg: Config) -> Optional[Tuple[int, int]]:
+    """The ``image_size`` of the test (else val, else train) dataset."""
+    for name in ('test_dataloader', 'val_dataloader', 'train_dataloader'):
+        dataset = _config_dataset(cfg, name)
+        if dataset is not None and dataset.get('image_size'):
+            return parse_image_size(dataset['image_size'])
+    return None
+
+
+def _config_dataset(cfg: Config, loader_name: str) -> Optional[dict]:
+    """The dataset dict of a data loader (inside dataset wrappers)."""
+    loader = cfg.get(loader_name, None)
+    dataset = loader.get('dataset') if isinstance(loader, dict) else None
+    while isinstance(dataset, dict) and isinstance(
+            dataset.get('dataset'), dict):  # dataset wrappers
+        dataset = dataset['dataset']
+    return dataset if isinstance(dataset, dict) else None
 
 
 def _checkpoint_state_dict(checkpoint: Any, filename: str) -> dict:
@@ -169,32 +230,41 @@ def _checkpoint_state_dict(checkpoint: Any, filename: str) -> dict:
         for key, value in checkpoint.items())
 
 
-def _check_transfer_not_needed(transfer_cfg: dict,
-                               state_dict: Optional[dict],
+def _check_transfer_not_needed(cfg: Config, state_dict: Optional[dict],
                                checkpoint: Optional[str]) -> None:
-    """Refuse to drop a knowledge flow whose teachers still feed the
-    student (its curriculum factor, saved as ``transfer.progress``, is
-    above 0)."""
-    from stpredict.models.transfer.knowledge_flow import KnowledgeFlow
-    transfer_type = transfer_cfg.get('type')
-    cls = TRANSFERS.get(transfer_type) if isinstance(transfer_type, str) \
-        else transfer_type
-    if state_dict is None or not (isinstance(cls, type)
-                                  and issubclass(cls, KnowledgeFlow)):
+    """Refuse to drop a transfer method that the trained student still
+    needs at test time.
+
+    The method is asked itself (its ``needed_at_test``), with the state it
+    saved in the checkpoint (e.g. knowledge flow's training progress):
+    the whole model is built from the config, which builds the source
+    models' architectures from their configs but reads no source
+    checkpoint.
+    """
+    if state_dict is None:
         return
-    end = transfer_cfg.get(
-        'curriculum_end',
-        inspect.signature(cls.__init__).parameters['curriculum_end'].default)
-    progress = state_dict.get('transfer.progress')
-    progress = float(progress) if progress is not None else 0.0
-    if progress < end:
+    with DefaultScope.overwrite_default_scope('stpredict'):
+        full = MODELS.build(cfg.model)
+    transfer = getattr(full, 'transfer', None)
+    if transfer is None:
+        return
+    own = transfer.state_dict()
+    saved = {
+        key[len('transfer.'):]: value
+        for key, value in state_dict.items() if key.startswith('transfer.')
+    }
+    transfer.load_state_dict(
+        {key: value for key, value in saved.items()
+         if key in own and own[key].shape == value.shape}, strict=False)
+    if transfer.needed_at_test:
         raise ValueError(
-            f'Checkpoint "{checkpoint}" was trained with knowledge flow and '
-            f'stopped at {progress:.0%} of its run, before the curriculum '
-            f'ends ({end:.0%}): its forecasts still use the source models\' '
-            'features. Pass keep_transfer=True (tools/infer.py '
-            '--keep-transfer) with the source checkpoints in place, or use a '
-            'checkpoint from after the curriculum.')
+            f'Checkpoint "{checkpoint}" was trained with '
+            f'{type(transfer).__name__}, and its student still needs the '
+            'source models at test time (the method\'s needed_at_test, '
+            'e.g. knowledge flow stopped before its curriculum ended). Pass '
+            'keep_transfer=True (tools/infer.py --keep-transfer) with the '
+            'source checkpoints in place, or use a checkpoint from later in '
+            'the run.')
 
 
 def _check_weights_fit(model: torch.nn.Module, state_dict: dict,
@@ -228,10 +298,9 @@ def _check_weights_fit(model: torch.nn.Module, state_dict: dict,
 def model_frame_size(model: torch.nn.Module) -> Optional[Tuple[int, int]]:
     """The ``(height, width)`` of the frames the model was trained on.
 
-    Read from the config kept on the model (``model.cfg``): the
-    ``image_size`` of the test (else val, else train) dataset, or the
-    default ``image_size`` of that dataset class. None when unknown (no
-    config, or a dataset without a fixed size).
+    Set by :func:`init_forecaster` from the checkpoint's meta (or, for
+    older checkpoints, from the config's dataset).
+    None when unknown.
 
     Args:
         model (nn.Module): A model from :func:`init_forecaster`.
@@ -239,19 +308,35 @@ def model_frame_size(model: torch.nn.Module) -> Optional[Tuple[int, int]]:
     Returns:
         tuple[int, int] | None: The frame size.
     """
+    if hasattr(model, 'frames_meta'):  # a model from init_forecaster
+        frames = model.frames_meta
+        if not frames:
+            return None
+        return int(frames['height']), int(frames['width'])
     cfg = getattr(model, 'cfg', None)
-    if cfg is None:
-        return None
+    return None if cfg is None else config_frame_size(cfg)
+
+
+def config_frame_size(cfg: Config) -> Optional[Tuple[int, int]]:
+    """The frame size a config's data states, for callers that hold only a
+    config (e.g. converting another toolkit's checkpoint): the
+    ``image_size`` of its test (else val, else train) dataset, else the
+    default ``image_size`` of that dataset class. Models from
+    :func:`init_forecaster` use their checkpoint's meta instead.
+
+    Args:
+        cfg (Config): A config with data loaders.
+
+    Returns:
+        tuple[int, int] | None: The frame size, or None when unknown.
+    """
+    size = _config_image_size(cfg)
+    if size is not None:
+        return size
     for name in ('test_dataloader', 'val_dataloader', 'train_dataloader'):
-        loader = cfg.get(name, None)
-        dataset = loader.get('dataset') if isinstance(loader, dict) else None
-        while isinstance(dataset, dict) and isinstance(
-                dataset.get('dataset'), dict):  # dataset wrappers
-            dataset = dataset['dataset']
-        if not isinstance(dataset, dict):
+        dataset = _config_dataset(cfg, name)
+        if dataset is None:
             continue
-        if 'image_size' in dataset:
-            return parse_image_size(dataset['image_size'])
         dataset_type = dataset.get('type')
         try:
             cls = DATASETS.get(dataset_type) if isinstance(
@@ -328,84 +413,51 @@ def read_frames(path: Union[str, os.PathLike],
 # ----------------------------------------------------------------------
 # layouts and channels
 # ----------------------------------------------------------------------
-def infer_layout(shape: Sequence[int],
-                 channels: int,
-                 frame_size: Optional[Tuple[int, int]] = None,
-                 input_frames: int = 1) -> str:
-    """Which of :data:`LAYOUTS` an array of ``shape`` has.
-
-    A layout fits when its channel axis (if any) holds 1, 3, 4 or
-    ``channels`` values and, when ``frame_size`` is known, its ``H, W`` are
-    that size. Among several fits, the first rule that leaves some decides:
-
-    1. frames wider and higher than 4 pixels (a side of 1, 3 or 4 is a
-       channel axis, not a frame);
-    2. at least ``input_frames`` frames;
-    3. exactly ``channels`` channels;
-    4. no channel axis (``BTHW``: a batch of gray sequences rather than one
-       sequence of RGBA frames).
-
-    If several still fit, pass ``layout`` explicitly.
+def check_layout(shape: Sequence[int],
+                 layout: str,
+                 channels: int) -> str:
+    """Check that an array of ``shape`` can be read in ``layout``.
 
     Args:
         shape (Sequence[int]): The array's shape.
-        channels (int): The model's channels.
-        frame_size (tuple[int, int], optional): The model's ``(H, W)``.
-            Defaults to None (unknown).
-        input_frames (int): The model's ``T_in``. Defaults to 1.
+        layout (str): One of :data:`LAYOUTS`.
+        channels (int): The model's channels (a channel axis must hold 1,
+            3, 4 or that many).
 
     Returns:
-        str: The layout, e.g. ``'THWC'``.
+        str: ``layout``.
+
+    Raises:
+        ValueError: Naming the shape, the layout and how to fix it.
     """
     shape = tuple(int(size) for size in shape)
-    if len(shape) not in LAYOUTS:
+    if layout not in LAYOUTS:
         raise ValueError(
-            f'Frames of shape {shape} have {len(shape)} dimensions; give one '
-            'sequence (T, H, W), (T, H, W, C) or (T, C, H, W), or a batch '
-            '(B, T, H, W), (B, T, H, W, C) or (B, T, C, H, W).')
-    allowed = set(CONVERTIBLE_CHANNELS) | {channels}
-
-    def dims(layout: str) -> dict:
-        return dict(zip(layout, shape))
-
-    def fits(layout: str, check_size: bool) -> bool:
-        if 'C' in layout and dims(layout)['C'] not in allowed:
-            return False
-        if check_size and frame_size is not None:
-            size = (dims(layout)['H'], dims(layout)['W'])
-            return size == tuple(frame_size)
-        return True
-
-    candidates = [lay for lay in LAYOUTS[len(shape)] if fits(lay, True)]
-    if not candidates:
-        any_size = [lay for lay in LAYOUTS[len(shape)] if fits(lay, False)]
-        if any_size:
-            found = dims(any_size[0])
-            raise ValueError(
-                f'Frames of shape {shape} ({any_size[0]}) are '
-                f'{found["H"]}x{found["W"]} (HxW), but the model was trained '
-                f'on {frame_size[0]}x{frame_size[1]} frames (the image_size '
-                'of its config\'s dataset). Resize the frames to '
-                f'{frame_size[0]}x{frame_size[1]}.')
+            f'layout must be one of {LAYOUTS} (B: sequences, T: frames, C: '
+            f'channels, H: height, W: width), but got {layout!r}.')
+    same_rank = [lay for lay in LAYOUTS if len(lay) == len(shape)]
+    if len(shape) != len(layout):
+        hint = (f'pass one of {same_rank} as layout= (tools/infer.py '
+                '--layout)' if same_rank else
+                'give one sequence [T, H, W(, C)] or a batch [B, T, ...]')
         raise ValueError(
-            f'Frames of shape {shape} fit none of the layouts '
-            f'{LAYOUTS[len(shape)]}: a channel axis must hold 1 (gray), 3 '
-            f'(RGB), 4 (RGBA) or {channels} (the model\'s) channels.')
-    rules = (
-        lambda lay: min(dims(lay)['H'], dims(lay)['W']) > 4,
-        lambda lay: dims(lay)['T'] >= input_frames,
-        lambda lay: dims(lay).get('C') == channels,
-        lambda lay: 'C' not in lay,
-    )
-    for rule in rules:
-        if len(candidates) == 1:
-            break
-        candidates = [lay for lay in candidates if rule(lay)] or candidates
-    if len(candidates) > 1:
+            f'Frames of shape {shape} have {len(shape)} dimensions, but '
+            f'layout {layout!r} has {len(layout)}: {hint}.')
+    allowed = sorted(set(CONVERTIBLE_CHANNELS) | {channels})
+    if 'C' in layout and shape[layout.index('C')] not in allowed:
+        fits = [
+            lay for lay in same_rank
+            if 'C' not in lay or shape[lay.index('C')] in allowed
+        ]
+        hint = (f'if the axes are in another order, pass layout= one of '
+                f'{fits} (tools/infer.py --layout)' if fits else
+                'give frames with that many channels')
         raise ValueError(
-            f'Frames of shape {shape} could be any of {candidates}; pass '
-            f'layout=... (tools/infer.py --layout) to say which.')
-    return candidates[0]
+            f'Frames of shape {shape} read as {layout!r} have '
+            f'{shape[layout.index("C")]} channels, but a channel axis must '
+            f'hold one of {allowed} (gray, RGB, RGBA or the model\'s '
+            f'{channels}): {hint}.')
+    return layout
 
 
 def _to_btchw(frames: torch.Tensor, layout: str) -> torch.Tensor:
@@ -502,7 +554,7 @@ def _dtype_help(dtype: Any) -> str:
 
 def observed_frames(model: torch.nn.Module,
                     frames: FramesLike,
-                    layout: Optional[str] = None,
+                    layout: str = DEFAULT_LAYOUT,
                     take: str = 'first') -> Tuple[torch.Tensor, str]:
     """The ``T_in`` observed frames that :func:`forecast` feeds the model.
 
@@ -516,22 +568,18 @@ def observed_frames(model: torch.nn.Module,
         tuple[torch.Tensor, str]: The frames as a CPU tensor
         ``[B, T_in, C, H, W]`` with the model's channels, uint8 or float32
         as given, and the layout of the input (paths of image folders and
-        videos give ``'THWC'``).
+        videos are always read as ``'THWC'``).
     """
     check_take(take)
     t_in = model.input_frames
     channels = model.in_channels
     frame_size = model_frame_size(model)
     if isinstance(frames, (str, os.PathLike)):
+        if not os.fspath(frames).lower().endswith('.npy'):
+            layout = 'THWC'  # image folders and videos
         frames = read_frames(frames, channels, t_in, take)
     tensor = _as_tensor(frames)
-    if layout is None:
-        layout = infer_layout(tensor.shape, channels, frame_size, t_in)
-    elif layout not in LAYOUTS.get(tensor.dim(), ()):
-        raise ValueError(
-            f'layout {layout!r} does not fit frames of shape '
-            f'{tuple(tensor.shape)}; with {tensor.dim()} dimensions use one '
-            f'of {LAYOUTS.get(tensor.dim(), ())}.')
+    check_layout(tensor.shape, layout, channels)
     batch = _to_btchw(tensor, layout)
     num = batch.shape[1]
     if num < t_in:
@@ -544,9 +592,10 @@ def observed_frames(model: torch.nn.Module,
     if frame_size is not None and (height, width) != tuple(frame_size):
         raise ValueError(
             f'The frames are {height}x{width} (HxW), but the model was '
-            f'trained on {frame_size[0]}x{frame_size[1]} frames (the '
-            'image_size of its config\'s dataset). Resize the frames to '
-            f'{frame_size[0]}x{frame_size[1]}.')
+            f'trained on {frame_size[0]}x{frame_size[1]} frames (read as '
+            f'{layout!r} from shape {tuple(tensor.shape)}). Resize the frames '
+            f'to {frame_size[0]}x{frame_size[1]}, or pass the layout they '
+            'have.')
     patch = getattr(model.data_preprocessor, 'patch_size', 1)
     if height % patch or width % patch:
         raise ValueError(
@@ -612,7 +661,7 @@ def forecast_length(model: torch.nn.Module,
 def forecast(model: torch.nn.Module,
              frames: FramesLike,
              batch_size: Optional[int] = None,
-             layout: Optional[str] = None,
+             layout: str = DEFAULT_LAYOUT,
              take: str = 'first',
              output_frames: Optional[int] = None) -> np.ndarray:
     """Predict the ``T_out`` frames that follow ``T_in`` observed frames.
@@ -634,14 +683,16 @@ def forecast(model: torch.nn.Module,
     - an array or tensor of one sequence ``(T, H, W)``, ``(T, H, W, C)`` or
       ``(T, C, H, W)``, or of a batch ``(B, T, H, W)``, ``(B, T, H, W, C)``
       or ``(B, T, C, H, W)``; uint8 in ``[0, 255]`` or float in ``[0, 1]``.
-      The layout is inferred (see :func:`infer_layout`) unless given.
+      The array is read in ``layout``, ``'THWC'`` unless given; a shape
+      that does not fit it is an error (see :func:`check_layout`).
     - a path: a ``.npy`` file of such an array, a folder of images or a
       video file (see :func:`read_frames`).
 
     ``T`` must be at least ``T_in``; with more frames the first ``T_in``
     (``take='first'``) or the last ``T_in`` (``take='last'``) are used.
-    Frames must have the size the model was trained on when the config
-    states it (nothing is resized) and sides that the patch size divides.
+    Frames must have the size the model was trained on when its checkpoint
+    (or, for older checkpoints, its config) states it (nothing is resized)
+    and sides that the patch size divides.
     Gray frames are repeated for an RGB model; RGB(A) frames become gray
     (BT.601 weights) for a gray model; other mismatches are an error.
 
@@ -650,8 +701,9 @@ def forecast(model: torch.nn.Module,
         frames (FramesLike): The observed frames, or where to read them.
         batch_size (int, optional): Sequences per forward pass. None runs
             all at once. Defaults to None.
-        layout (str, optional): The layout of ``frames``, e.g. ``'THWC'``
-            (see :data:`LAYOUTS`). Defaults to None (inferred).
+        layout (str): The layout of an array (or ``.npy`` file) of
+            frames, one of :data:`LAYOUTS`. Defaults to ``'THWC'``. Image
+            folders and videos are always ``'THWC'``.
         take (str): ``'first'`` or ``'last'``. Defaults to ``'first'``.
         output_frames (int, optional): Frames to forecast. Defaults to None
             (the model's ``T_out``).
@@ -693,7 +745,7 @@ def forecast(model: torch.nn.Module,
 
 
 __all__ = [
-    'LAYOUTS', 'init_forecaster', 'forecast', 'forecast_length',
-    'observed_frames',
-    'read_frames', 'infer_layout', 'model_frame_size', 'to_layout'
+    'LAYOUTS', 'DEFAULT_LAYOUT', 'init_forecaster', 'forecast',
+    'forecast_length', 'observed_frames', 'read_frames', 'check_layout',
+    'model_frame_size', 'config_frame_size', 'to_layout'
 ]
