@@ -6,9 +6,9 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from stpredict.apis.config_check import check_config
 from stpredict.registry import MODELS
 from stpredict.utils import register_all_modules
-from stpredict.utils.launch import check_config
 
 register_all_modules(init_default_scope=False)
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..'))
@@ -29,7 +29,7 @@ def test_config_builds(path, monkeypatch):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'stpredict'
     # the same check tools/train.py runs, minus trained source checkpoints
-    monkeypatch.setattr('stpredict.utils.launch.check_transfer_sources',
+    monkeypatch.setattr('stpredict.apis.config_check.check_transfer_sources',
                         lambda cfg: None)
     check_config(cfg)
     with torch.device('meta'):

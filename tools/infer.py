@@ -33,7 +33,7 @@ from PIL import Image  # noqa: E402
 from stpredict.apis import (forecast, init_forecaster,  # noqa: E402
                             is_zoo_name, observed_frames, resolve_model_files,
                             to_layout)
-from stpredict.utils.launch import check_checkpoint  # noqa: E402
+from stpredict.utils.run_files import check_checkpoint  # noqa: E402
 from stpredict.visualization.frame_grid import frames_to_rgb  # noqa: E402
 
 #: Border colours of the GIF frames.
@@ -92,7 +92,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--layout',
         choices=['THW', 'THWC', 'TCHW', 'BTHW', 'BTHWC', 'BTCHW'],
-        help='layout of a .npy input when it cannot be inferred')
+        default='THWC',
+        help='layout of a .npy input (default: THWC, one sequence with '
+        'channels last; image folders and videos are always THWC)')
     parser.add_argument(
         '--take',
         choices=['first', 'last'],

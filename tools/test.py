@@ -21,14 +21,16 @@ from mmengine.dist import get_rank  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from stpredict.apis.config_check import check_config  # noqa: E402
 from stpredict.apis.model_zoo import is_zoo_name  # noqa: E402
 from stpredict.apis.model_zoo import resolve_model_files  # noqa: E402
 from stpredict.engine.cpu_threads import setup_cpu_threads  # noqa: E402
 from stpredict.utils import register_all_modules  # noqa: E402
-from stpredict.utils.launch import check_checkpoint  # noqa: E402
-from stpredict.utils.launch import (check_config, load_config,
-                                    prepare_launcher, shutdown_distributed,
-                                    visualization_hook_cfg)
+from stpredict.utils.config_loading import load_config  # noqa: E402
+from stpredict.utils.distributed import (  # noqa: E402
+    prepare_launcher, shutdown_distributed)
+from stpredict.utils.hook_settings import visualization_hook_cfg  # noqa: E402
+from stpredict.utils.run_files import check_checkpoint  # noqa: E402
 
 #: The baselines of a config without ``test_baselines``.
 DEFAULT_TEST_BASELINES = ('copy_last', 'zeros', 'train_mean')
@@ -214,7 +216,7 @@ def main() -> None:
     shutdown_distributed()
     if args.out and main_rank:
         from stpredict.engine.run_provenance import run_provenance
-        from stpredict.utils.launch import dump_metrics
+        from stpredict.utils.run_files import dump_metrics
         provenance = run_provenance(
             args.config,
             args.checkpoint,

@@ -20,6 +20,7 @@ import torch.distributed as torch_dist  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from stpredict.apis.config_check import check_config  # noqa: E402
 from stpredict.engine.cpu_threads import setup_cpu_threads  # noqa: E402
 from stpredict.engine.hooks.dist_watchdog_hook import (  # noqa: E402
     CollectiveTimeoutError, explain_collective_failure)
@@ -28,10 +29,12 @@ from stpredict.engine.hooks.stop_signal_hook import \
 from stpredict.engine.hooks.work_dir_lock_hook import (  # noqa: E402
     acquire_work_dir_lock, main_rank)
 from stpredict.utils import register_all_modules  # noqa: E402
-from stpredict.utils.launch import check_checkpoint  # noqa: E402
-from stpredict.utils.launch import (check_config, load_config, prepare_amp,
-                                    prepare_launcher, shutdown_distributed)
+from stpredict.utils.amp_settings import prepare_amp  # noqa: E402
+from stpredict.utils.config_loading import load_config  # noqa: E402
+from stpredict.utils.distributed import (  # noqa: E402
+    prepare_launcher, shutdown_distributed)
 from stpredict.utils.resume import find_resumable_checkpoint  # noqa: E402
+from stpredict.utils.run_files import check_checkpoint  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:

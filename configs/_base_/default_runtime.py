@@ -24,6 +24,9 @@ default_hooks = dict(
     non_finite_loss=dict(type='NonFiniteLossHook'),
     # resumed runs draw the same random numbers as unbroken ones
     random_state=dict(type='RandomStateHook'),
+    # the frames' size and channels in every checkpoint's meta, read back
+    # by stpredict.apis.init_forecaster
+    frame_meta=dict(type='FrameMetaHook'),
     # load_from, --resume and tools/test.py refuse weights that do not fit
     strict_load=dict(type='StrictLoadHook'),
     # a second training run into a work dir in use refuses to start

@@ -1,272 +1,36 @@
 """Load a trained model and forecast from frames (arrays, images, videos).
 
 The two entry points are :func:`init_forecaster` (config + checkpoint ->
-model in eval mode) and :func:`forecast` (observed frames -> predicted
-frames). :func:`read_frames`, :func:`infer_layout` and
+model in eval mode, :mod:`.forecaster`, importable from here too) and
+:func:`forecast` (observed frames -> predicted frames). Layouts, channel
+and dtype conversions live in :mod:`.frame_layouts`, reading files in
+:mod:`stpredict.fileio`. :func:`read_frames`, :func:`check_layout` and
 :func:`observed_frames` are the steps in between, public so that tools can
 show the observed frames next to the forecast.
+
+Arrays are read in one stated layout, ``layout='THWC'`` by default (one
+sequence of frames with the channel axis last, as images, videos and the
+datasets give them); nothing is guessed from the shape. The frame size and
+channels a model was trained on come from its checkpoint's meta (written by
+:class:`~stpredict.engine.hooks.FrameMetaHook`).
 """
-import collections
 import contextlib
-import copy
-import inspect
 import os
 import os.path as osp
-import warnings
 from typing import Any, Iterator, Optional, Sequence, Tuple, Union
 
-import cv2
 import numpy as np
 import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
-from mmengine.runner.checkpoint import (_load_checkpoint,
-                                        _load_checkpoint_to_model)
 
-from stpredict.datasets.frame_sequences import (IMAGE_EXTENSIONS, list_files,
-                                                parse_image_size, read_image)
-from stpredict.registry import DATASETS, MODELS, TRANSFERS
-from stpredict.utils.checkpoint import register_safe_checkpoint_loader
-from stpredict.utils.launch import check_checkpoint
-from stpredict.utils.setup_env import register_all_modules
-from .export import strip_transfer
-from .model_zoo import resolve_model_files
-
-#: Frame layouts :func:`forecast` accepts, by number of dimensions
-#: (B: sequences, T: frames, C: channels, H: height, W: width).
-LAYOUTS = {
-    3: ('THW', ),
-    4: ('THWC', 'TCHW', 'BTHW'),
-    5: ('BTHWC', 'BTCHW'),
-}
-#: Channel counts that can be converted to a model's channels.
-CONVERTIBLE_CHANNELS = (1, 3, 4)
-#: Weights of R, G and B in a gray value (ITU-R BT.601, as OpenCV uses).
-GRAY_WEIGHTS = (0.299, 0.587, 0.114)
+from stpredict.fileio import (IMAGE_EXTENSIONS, check_take, read_image_folder,
+                              read_video)
+from .forecaster import config_frame_size, init_forecaster, model_frame_size
+from .frame_layouts import (DEFAULT_LAYOUT, LAYOUTS, as_frame_tensor,
+                            check_layout, convert_channels, to_btchw,
+                            to_layout)
 
 FramesLike = Union[np.ndarray, torch.Tensor, Sequence[np.ndarray], str,
                    os.PathLike]
-
-
-# ----------------------------------------------------------------------
-# the model
-# ----------------------------------------------------------------------
-def init_forecaster(config: Optional[Union[str, os.PathLike, Config]],
-                    checkpoint: Optional[str] = None,
-                    device: Union[str, torch.device] = 'cpu',
-                    cfg_options: Optional[dict] = None,
-                    keep_transfer: bool = False) -> torch.nn.Module:
-    """Build a model from its config, load its weights and set eval mode.
-
-    The checkpoint is read before the model is built, with mmengine's
-    checkpoint loader, which in stpredict is torch's safe loader with an
-    allow-list (:mod:`stpredict.utils.checkpoint`): a file that would run
-    code when unpickled raises
-    :class:`~stpredict.utils.checkpoint.UnsafeCheckpointError` and nothing
-    of it is executed. The weights must fit the model exactly (no missing,
-    unexpected or mis-shaped tensors); pass the config the checkpoint was
-    trained with (the copy that training writes into its work dir includes
-    the ``--cfg-options`` of that run).
-
-    **Model zoo.** ``checkpoint='zoo:NAME'`` loads a checkpoint shipped in
-    the repository (:mod:`stpredict.apis.model_zoo`, listed in
-    ``docs/model_zoo.md``) after checking its SHA-256; with
-    ``config=None`` the config is the one of the zoo entry.
-
-    **Transfer-trained checkpoints.** A config with ``model.transfer``
-    (finetune, L2-SP, memory transfer, knowledge flow) names source models
-    that only training needs. By default the transfer is dropped as in
-    :func:`~stpredict.apis.export_target`: the model is built from the
-    config without ``transfer`` and the checkpoint's ``transfer.*`` tensors
-    are left out, so no source config or checkpoint has to exist. Forecasts
-    are unchanged, because no transfer method touches the student at test
-    time, except knowledge flow before its curriculum has ended; such a
-    checkpoint is refused with an explanation unless ``keep_transfer=True``
-    (which builds the whole model, sources included).
-
-    Args:
-        config (str | os.PathLike | Config, optional): The config file or
-            object; None with a ``zoo:NAME`` checkpoint takes the zoo
-            entry's config.
-        checkpoint (str, optional): The checkpoint file, or ``zoo:NAME``.
-            None keeps the random initial weights (with a warning).
-            Defaults to None.
-        device (str | torch.device): Where the model runs, e.g. ``'cpu'``
-            or ``'cuda:0'``. Defaults to ``'cpu'``.
-        cfg_options (dict, optional): Overrides merged into the config, as
-            ``--cfg-options`` does (``{'model.neck.hidden_channels': 8}``).
-            Defaults to None.
-        keep_transfer (bool): Keep ``model.transfer`` (and its source
-            models). Defaults to False.
-
-    Returns:
-        RecurrentPredictor: The model in eval mode on ``device``; its merged
-        config (without ``transfer`` unless kept) is ``model.cfg``.
-    """
-    register_all_modules(init_default_scope=False)
-    register_safe_checkpoint_loader()
-    config, checkpoint = resolve_model_files(config, checkpoint)
-    if isinstance(config, (str, os.PathLike)):
-        config_path = os.fspath(config)
-        if not osp.isfile(config_path):
-            raise FileNotFoundError(
-                f'Config file "{config_path}" does not exist. Give the config '
-                'the model was trained with, e.g. the copy in its work dir '
-                '(WORK_DIR/<config name>.py).')
-        cfg = Config.fromfile(config_path)
-    elif isinstance(config, Config):
-        cfg = copy.deepcopy(config)
-    else:
-        raise TypeError('config must be a file path or an mmengine Config, '
-                        f'but got {type(config).__name__}.')
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    if cfg.get('model', None) is None:
-        raise ValueError(f'The config {cfg.filename} has no "model".')
-
-    state_dict = None
-    if checkpoint is not None:
-        checkpoint = os.fspath(checkpoint)
-        check_checkpoint(checkpoint)
-        state_dict = _checkpoint_state_dict(
-            _load_checkpoint(checkpoint, map_location='cpu',
-                             logger='silent'), checkpoint)
-
-    transfer_cfg = cfg.model.get('transfer')
-    if transfer_cfg and not keep_transfer:
-        _check_transfer_not_needed(transfer_cfg, state_dict, checkpoint)
-        cfg = strip_transfer(cfg)
-        if state_dict is not None:
-            state_dict = collections.OrderedDict(
-                (key, value) for key, value in state_dict.items()
-                if not key.startswith('transfer.'))
-
-    with DefaultScope.overwrite_default_scope('stpredict'):
-        model = MODELS.build(cfg.model)
-    if state_dict is not None:
-        _check_weights_fit(model, state_dict, checkpoint, cfg.filename)
-        _load_checkpoint_to_model(
-            model, dict(state_dict=state_dict), strict=True)
-    else:
-        warnings.warn('init_forecaster: no checkpoint given, the model keeps '
-                      'its random initial weights.')
-    model.cfg = cfg
-    model.to(device)
-    model.eval()
-    return model
-
-
-def _checkpoint_state_dict(checkpoint: Any, filename: str) -> dict:
-    """The weights of a loaded checkpoint, without DDP's ``module.``."""
-    if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
-        checkpoint = checkpoint['state_dict']
-    if not isinstance(checkpoint, dict) or not all(
-            isinstance(value, torch.Tensor) for value in checkpoint.values()):
-        raise ValueError(
-            f'Checkpoint "{filename}" holds no state_dict of tensors. Give a '
-            'checkpoint written by tools/train.py or export_target.py.')
-    return collections.OrderedDict(
-        (key[len('module.'):] if key.startswith('module.') else key, value)
-        for key, value in checkpoint.items())
-
-
-def _check_transfer_not_needed(transfer_cfg: dict,
-                               state_dict: Optional[dict],
-                               checkpoint: Optional[str]) -> None:
-    """Refuse to drop a knowledge flow whose teachers still feed the
-    student (its curriculum factor, saved as ``transfer.progress``, is
-    above 0)."""
-    from stpredict.models.transfer.knowledge_flow import KnowledgeFlow
-    transfer_type = transfer_cfg.get('type')
-    cls = TRANSFERS.get(transfer_type) if isinstance(transfer_type, str) \
-        else transfer_type
-    if state_dict is None or not (isinstance(cls, type)
-                                  and issubclass(cls, KnowledgeFlow)):
-        return
-    end = transfer_cfg.get(
-        'curriculum_end',
-        inspect.signature(cls.__init__).parameters['curriculum_end'].default)
-    progress = state_dict.get('transfer.progress')
-    progress = float(progress) if progress is not None else 0.0
-    if progress < end:
-        raise ValueError(
-            f'Checkpoint "{checkpoint}" was trained with knowledge flow and '
-            f'stopped at {progress:.0%} of its run, before the curriculum '
-            f'ends ({end:.0%}): its forecasts still use the source models\' '
-            'features. Pass keep_transfer=True (tools/infer.py '
-            '--keep-transfer) with the source checkpoints in place, or use a '
-            'checkpoint from after the curriculum.')
-
-
-def _check_weights_fit(model: torch.nn.Module, state_dict: dict,
-                       checkpoint: str, config: str) -> None:
-    """Missing, unexpected and mis-shaped weights, named in one error."""
-    own = model.state_dict()
-    missing = [key for key in own if key not in state_dict]
-    unexpected = [key for key in state_dict if key not in own]
-    mismatched = [
-        f'{key}: checkpoint {tuple(state_dict[key].shape)} vs model '
-        f'{tuple(own[key].shape)}' for key in own
-        if key in state_dict and state_dict[key].shape != own[key].shape
-    ]
-    if missing or unexpected or mismatched:
-        problems = []
-        for name, keys in (('missing', missing), ('unexpected', unexpected),
-                           ('of another shape', mismatched)):
-            if keys:
-                more = f' (+{len(keys) - 5} more)' if len(keys) > 5 else ''
-                problems.append(f'{name}: {keys[:5]}{more}')
-        raise ValueError(
-            f'The weights of checkpoint "{checkpoint}" do not fit the model '
-            f'of config {config} ({"; ".join(problems)}). Give the config it '
-            'was trained with: the copy in the training work dir includes '
-            'the --cfg-options of that run.')
-
-
-# ----------------------------------------------------------------------
-# reading frames
-# ----------------------------------------------------------------------
-def model_frame_size(model: torch.nn.Module) -> Optional[Tuple[int, int]]:
-    """The ``(height, width)`` of the frames the model was trained on.
-
-    Read from the config kept on the model (``model.cfg``): the
-    ``image_size`` of the test (else val, else train) dataset, or the
-    default ``image_size`` of that dataset class. None when unknown (no
-    config, or a dataset without a fixed size).
-
-    Args:
-        model (nn.Module): A model from :func:`init_forecaster`.
-
-    Returns:
-        tuple[int, int] | None: The frame size.
-    """
-    cfg = getattr(model, 'cfg', None)
-    if cfg is None:
-        return None
-    for name in ('test_dataloader', 'val_dataloader', 'train_dataloader'):
-        loader = cfg.get(name, None)
-        dataset = loader.get('dataset') if isinstance(loader, dict) else None
-        while isinstance(dataset, dict) and isinstance(
-                dataset.get('dataset'), dict):  # dataset wrappers
-            dataset = dataset['dataset']
-        if not isinstance(dataset, dict):
-            continue
-        if 'image_size' in dataset:
-            return parse_image_size(dataset['image_size'])
-        dataset_type = dataset.get('type')
-        try:
-            cls = DATASETS.get(dataset_type) if isinstance(
-                dataset_type, str) else dataset_type
-        except KeyError:  # pragma: no cover - unknown scope
-            cls = None
-        if not isinstance(cls, type):
-            return None
-        parameter = inspect.signature(cls.__init__).parameters.get(
-            'image_size')
-        if parameter is None or parameter.default is inspect.Parameter.empty:
-            return None
-        return parse_image_size(parameter.default)
-    return None
 
 
 def read_frames(path: Union[str, os.PathLike],
@@ -296,7 +60,7 @@ def read_frames(path: Union[str, os.PathLike],
         np.ndarray: The frames.
     """
     path = os.fspath(path)
-    _check_take(take)
+    check_take(take)
     if not osp.exists(path):
         raise FileNotFoundError(
             f'Input "{path}" does not exist. Give a .npy array, a folder of '
@@ -318,252 +82,17 @@ def read_frames(path: Union[str, os.PathLike],
             f'The model takes {channels}-channel frames, which images and '
             'videos cannot give (gray or RGB only). Give the frames as a '
             '.npy array [T, H, W, C].')
-    if osp.isdir(path):
-        return _read_folder(path, channels, num_frames, take)
-    return _read_video(path, channels, num_frames, take)
-
-
-def _check_take(take: str) -> None:
-    if take not in ('first', 'last'):
-        raise ValueError(f"take must be 'first' or 'last', got {take!r}.")
-
-
-def _read_folder(folder: str, channels: int, num_frames: Optional[int],
-                 take: str) -> np.ndarray:
-    names = list_files(folder, IMAGE_EXTENSIONS)
-    if not names:
-        raise ValueError(
-            f'Folder "{folder}" holds no frame images '
-            f'({", ".join(IMAGE_EXTENSIONS)}). Put the observed frames there, '
-            'named in time order (e.g. 00.png, 01.png, ...).')
-    if num_frames is not None:
-        if len(names) < num_frames:
-            raise ValueError(
-                f'Folder "{folder}" holds {len(names)} frame images, but the '
-                f'model observes T_in={num_frames} frames. Add frames to '
-                'the folder.')
-        names = names[:num_frames] if take == 'first' else names[-num_frames:]
     color = 'gray' if channels == 1 else 'rgb'
-    frames = [read_image(osp.join(folder, name), color) for name in names]
-    shapes = {frame.shape for frame in frames}
-    if len(shapes) > 1:
-        raise ValueError(
-            f'The images in "{folder}" have different sizes {sorted(shapes)};'
-            ' every frame of a sequence must have the same size.')
-    return np.stack(frames)
-
-
-def _read_video(path: str, channels: int, num_frames: Optional[int],
-                take: str) -> np.ndarray:
-    capture = cv2.VideoCapture(path)
-    try:
-        if not capture.isOpened():
-            raise ValueError(
-                f'Input "{path}" cannot be opened as a video by OpenCV (or '
-                'is no video). Give a .npy array, a folder of frame images or '
-                'a video that OpenCV reads (e.g. .avi, .mp4).')
-        keep = collections.deque(
-            maxlen=num_frames if take == 'last' else None)
-        count = 0
-        while num_frames is None or take == 'last' or count < num_frames:
-            ok, frame = capture.read()
-            if not ok:
-                break
-            count += 1
-            if channels == 1:
-                frame = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)[..., None]
-            else:
-                frame = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-            keep.append(frame)
-    finally:
-        capture.release()
-    if count == 0:
-        raise ValueError(f'Video "{path}" has no frame that OpenCV can read.')
-    if num_frames is not None and count < num_frames:
-        raise ValueError(
-            f'Video "{path}" has {count} frames, but the model observes '
-            f'T_in={num_frames} frames. Give a longer video.')
-    return np.stack(list(keep))
-
-
-# ----------------------------------------------------------------------
-# layouts and channels
-# ----------------------------------------------------------------------
-def infer_layout(shape: Sequence[int],
-                 channels: int,
-                 frame_size: Optional[Tuple[int, int]] = None,
-                 input_frames: int = 1) -> str:
-    """Which of :data:`LAYOUTS` an array of ``shape`` has.
-
-    A layout fits when its channel axis (if any) holds 1, 3, 4 or
-    ``channels`` values and, when ``frame_size`` is known, its ``H, W`` are
-    that size. Among several fits, the first rule that leaves some decides:
-
-    1. frames wider and higher than 4 pixels (a side of 1, 3 or 4 is a
-       channel axis, not a frame);
-    2. at least ``input_frames`` frames;
-    3. exactly ``channels`` channels;
-    4. no channel axis (``BTHW``: a batch of gray sequences rather than one
-       sequence of RGBA frames).
-
-    If several still fit, pass ``layout`` explicitly.
-
-    Args:
-        shape (Sequence[int]): The array's shape.
-        channels (int): The model's channels.
-        frame_size (tuple[int, int], optional): The model's ``(H, W)``.
-            Defaults to None (unknown).
-        input_frames (int): The model's ``T_in``. Defaults to 1.
-
-    Returns:
-        str: The layout, e.g. ``'THWC'``.
-    """
-    shape = tuple(int(size) for size in shape)
-    if len(shape) not in LAYOUTS:
-        raise ValueError(
-            f'Frames of shape {shape} have {len(shape)} dimensions; give one '
-            'sequence (T, H, W), (T, H, W, C) or (T, C, H, W), or a batch '
-            '(B, T, H, W), (B, T, H, W, C) or (B, T, C, H, W).')
-    allowed = set(CONVERTIBLE_CHANNELS) | {channels}
-
-    def dims(layout: str) -> dict:
-        return dict(zip(layout, shape))
-
-    def fits(layout: str, check_size: bool) -> bool:
-        if 'C' in layout and dims(layout)['C'] not in allowed:
-            return False
-        if check_size and frame_size is not None:
-            size = (dims(layout)['H'], dims(layout)['W'])
-            return size == tuple(frame_size)
-        return True
-
-    candidates = [lay for lay in LAYOUTS[len(shape)] if fits(lay, True)]
-    if not candidates:
-        any_size = [lay for lay in LAYOUTS[len(shape)] if fits(lay, False)]
-        if any_size:
-            found = dims(any_size[0])
-            raise ValueError(
-                f'Frames of shape {shape} ({any_size[0]}) are '
-                f'{found["H"]}x{found["W"]} (HxW), but the model was trained '
-                f'on {frame_size[0]}x{frame_size[1]} frames (the image_size '
-                'of its config\'s dataset). Resize the frames to '
-                f'{frame_size[0]}x{frame_size[1]}.')
-        raise ValueError(
-            f'Frames of shape {shape} fit none of the layouts '
-            f'{LAYOUTS[len(shape)]}: a channel axis must hold 1 (gray), 3 '
-            f'(RGB), 4 (RGBA) or {channels} (the model\'s) channels.')
-    rules = (
-        lambda lay: min(dims(lay)['H'], dims(lay)['W']) > 4,
-        lambda lay: dims(lay)['T'] >= input_frames,
-        lambda lay: dims(lay).get('C') == channels,
-        lambda lay: 'C' not in lay,
-    )
-    for rule in rules:
-        if len(candidates) == 1:
-            break
-        candidates = [lay for lay in candidates if rule(lay)] or candidates
-    if len(candidates) > 1:
-        raise ValueError(
-            f'Frames of shape {shape} could be any of {candidates}; pass '
-            f'layout=... (tools/infer.py --layout) to say which.')
-    return candidates[0]
-
-
-def _to_btchw(frames: torch.Tensor, layout: str) -> torch.Tensor:
-    """Any of :data:`LAYOUTS` to ``[B, T, C, H, W]``."""
-    if 'B' not in layout:
-        frames, layout = frames.unsqueeze(0), 'B' + layout
-    if 'C' not in layout:
-        frames, layout = frames.unsqueeze(-1), layout + 'C'
-    return frames.permute(*[layout.index(axis) for axis in 'BTCHW'])
-
-
-def to_layout(frames: torch.Tensor, layout: str) -> torch.Tensor:
-    """Frames ``[B, T, C, H, W]`` in ``layout`` (one of :data:`LAYOUTS`).
-
-    A layout without ``B`` takes the only sequence; a layout without ``C``
-    drops a single channel and puts several last (``THW`` -> ``THWC``).
-
-    Args:
-        frames (torch.Tensor): ``[B, T, C, H, W]``.
-        layout (str): The target layout.
-
-    Returns:
-        torch.Tensor: A view of ``frames`` in ``layout``.
-    """
-    target = layout
-    if 'C' not in target and frames.shape[2] > 1:
-        target += 'C'
-    full = target if 'B' in target else 'B' + target
-    order = full if 'C' in full else full + 'C'
-    frames = frames.permute(*['BTCHW'.index(axis) for axis in order])
-    if 'C' not in full:
-        frames = frames.squeeze(-1)
-    if 'B' not in target:
-        frames = frames.squeeze(0)
-    return frames
-
-
-def _convert_channels(frames: torch.Tensor, channels: int) -> torch.Tensor:
-    """``[B, T, C, H, W]`` from ``C`` to the model's ``channels``."""
-    have = frames.shape[2]
-    if have == channels:
-        return frames
-    if channels == 1 and have in (3, 4):  # RGB(A) -> gray
-        weights = torch.tensor(GRAY_WEIGHTS, dtype=torch.float32)
-        gray = (frames[:, :, :3].float() * weights.view(1, 1, 3, 1, 1)).sum(
-            dim=2, keepdim=True)
-        if frames.dtype == torch.uint8:
-            return gray.round().clamp(0, 255).to(torch.uint8)
-        return gray.clamp(0, 1)
-    if channels == 3 and have == 1:  # gray -> RGB
-        return frames.expand(-1, -1, 3, -1, -1).contiguous()
-    if channels == 3 and have == 4:  # RGBA -> RGB
-        return frames[:, :, :3].contiguous()
-    raise ValueError(
-        f'The frames have {have} channel(s) but the model takes {channels}; '
-        'only gray <-> RGB(A) conversions are automatic. Give frames with '
-        f'{channels} channel(s).')
-
-
-def _as_tensor(frames: Any) -> torch.Tensor:
-    """An array, tensor or list of frames as a CPU tensor of uint8 or
-    float32 (values checked to lie in [0, 1])."""
-    if isinstance(frames, torch.Tensor):
-        tensor = frames.detach().cpu()
-    else:
-        if isinstance(frames, (list, tuple)):
-            frames = np.stack([np.asarray(frame) for frame in frames])
-        array = np.asarray(frames)
-        if array.dtype != np.uint8 and array.dtype.kind != 'f':
-            raise TypeError(_dtype_help(array.dtype))
-        tensor = torch.from_numpy(
-            np.ascontiguousarray(array, dtype=None if array.dtype ==
-                                 np.uint8 else np.float32))
-    if tensor.dtype == torch.uint8:
-        return tensor
-    if tensor.is_floating_point():
-        tensor = tensor.float()
-        if tensor.numel():
-            low, high = float(tensor.min()), float(tensor.max())
-            if not (low >= 0.0 and high <= 1.0):
-                raise ValueError(
-                    f'Float frames must lie in [0, 1] but lie in [{low}, '
-                    f'{high}]. Divide 8-bit values by 255 or give uint8 '
-                    'frames.')
-        return tensor
-    raise TypeError(_dtype_help(tensor.dtype))
-
-
-def _dtype_help(dtype: Any) -> str:
-    return (f'Frames of dtype {dtype} are not supported; give uint8 (0-255) '
-            'or float frames in [0, 1] (e.g. frames.astype(np.uint8) for '
-            '8-bit values stored as integers).')
+    needed_for = (f'the model observes T_in={num_frames} frames'
+                  if num_frames is not None else '')
+    if osp.isdir(path):
+        return read_image_folder(path, color, num_frames, take, needed_for)
+    return read_video(path, color, num_frames, take, needed_for)
 
 
 def observed_frames(model: torch.nn.Module,
                     frames: FramesLike,
-                    layout: Optional[str] = None,
+                    layout: str = DEFAULT_LAYOUT,
                     take: str = 'first') -> Tuple[torch.Tensor, str]:
     """The ``T_in`` observed frames that :func:`forecast` feeds the model.
 
@@ -577,23 +106,19 @@ def observed_frames(model: torch.nn.Module,
         tuple[torch.Tensor, str]: The frames as a CPU tensor
         ``[B, T_in, C, H, W]`` with the model's channels, uint8 or float32
         as given, and the layout of the input (paths of image folders and
-        videos give ``'THWC'``).
+        videos are always read as ``'THWC'``).
     """
-    _check_take(take)
+    check_take(take)
     t_in = model.input_frames
     channels = model.in_channels
     frame_size = model_frame_size(model)
     if isinstance(frames, (str, os.PathLike)):
+        if not os.fspath(frames).lower().endswith('.npy'):
+            layout = 'THWC'  # image folders and videos
         frames = read_frames(frames, channels, t_in, take)
-    tensor = _as_tensor(frames)
-    if layout is None:
-        layout = infer_layout(tensor.shape, channels, frame_size, t_in)
-    elif layout not in LAYOUTS.get(tensor.dim(), ()):
-        raise ValueError(
-            f'layout {layout!r} does not fit frames of shape '
-            f'{tuple(tensor.shape)}; with {tensor.dim()} dimensions use one '
-            f'of {LAYOUTS.get(tensor.dim(), ())}.')
-    batch = _to_btchw(tensor, layout)
+    tensor = as_frame_tensor(frames)
+    check_layout(tensor.shape, layout, channels)
+    batch = to_btchw(tensor, layout)
     num = batch.shape[1]
     if num < t_in:
         raise ValueError(
@@ -605,16 +130,17 @@ def observed_frames(model: torch.nn.Module,
     if frame_size is not None and (height, width) != tuple(frame_size):
         raise ValueError(
             f'The frames are {height}x{width} (HxW), but the model was '
-            f'trained on {frame_size[0]}x{frame_size[1]} frames (the '
-            'image_size of its config\'s dataset). Resize the frames to '
-            f'{frame_size[0]}x{frame_size[1]}.')
+            f'trained on {frame_size[0]}x{frame_size[1]} frames (read as '
+            f'{layout!r} from shape {tuple(tensor.shape)}). Resize the frames '
+            f'to {frame_size[0]}x{frame_size[1]}, or pass the layout they '
+            'have.')
     patch = getattr(model.data_preprocessor, 'patch_size', 1)
     if height % patch or width % patch:
         raise ValueError(
             f'The frames are {height}x{width} (HxW), which the model\'s '
             f'{patch}x{patch} patches do not divide. Resize or crop them to '
             f'multiples of {patch}.')
-    batch = _convert_channels(batch, channels)
+    batch = convert_channels(batch, channels)
     return batch.contiguous(), layout
 
 
@@ -673,7 +199,7 @@ def forecast_length(model: torch.nn.Module,
 def forecast(model: torch.nn.Module,
              frames: FramesLike,
              batch_size: Optional[int] = None,
-             layout: Optional[str] = None,
+             layout: str = DEFAULT_LAYOUT,
              take: str = 'first',
              output_frames: Optional[int] = None) -> np.ndarray:
     """Predict the ``T_out`` frames that follow ``T_in`` observed frames.
@@ -695,14 +221,16 @@ def forecast(model: torch.nn.Module,
     - an array or tensor of one sequence ``(T, H, W)``, ``(T, H, W, C)`` or
       ``(T, C, H, W)``, or of a batch ``(B, T, H, W)``, ``(B, T, H, W, C)``
       or ``(B, T, C, H, W)``; uint8 in ``[0, 255]`` or float in ``[0, 1]``.
-      The layout is inferred (see :func:`infer_layout`) unless given.
+      The array is read in ``layout``, ``'THWC'`` unless given; a shape
+      that does not fit it is an error (see :func:`check_layout`).
     - a path: a ``.npy`` file of such an array, a folder of images or a
       video file (see :func:`read_frames`).
 
     ``T`` must be at least ``T_in``; with more frames the first ``T_in``
     (``take='first'``) or the last ``T_in`` (``take='last'``) are used.
-    Frames must have the size the model was trained on when the config
-    states it (nothing is resized) and sides that the patch size divides.
+    Frames must have the size the model was trained on when its checkpoint
+    (or, for older checkpoints, its config) states it (nothing is resized)
+    and sides that the patch size divides.
     Gray frames are repeated for an RGB model; RGB(A) frames become gray
     (BT.601 weights) for a gray model; other mismatches are an error.
 
@@ -711,8 +239,9 @@ def forecast(model: torch.nn.Module,
         frames (FramesLike): The observed frames, or where to read them.
         batch_size (int, optional): Sequences per forward pass. None runs
             all at once. Defaults to None.
-        layout (str, optional): The layout of ``frames``, e.g. ``'THWC'``
-            (see :data:`LAYOUTS`). Defaults to None (inferred).
+        layout (str): The layout of an array (or ``.npy`` file) of
+            frames, one of :data:`LAYOUTS`. Defaults to ``'THWC'``. Image
+            folders and videos are always ``'THWC'``.
         take (str): ``'first'`` or ``'last'``. Defaults to ``'first'``.
         output_frames (int, optional): Frames to forecast. Defaults to None
             (the model's ``T_out``).
@@ -754,7 +283,7 @@ def forecast(model: torch.nn.Module,
 
 
 __all__ = [
-    'LAYOUTS', 'init_forecaster', 'forecast', 'forecast_length',
-    'observed_frames',
-    'read_frames', 'infer_layout', 'model_frame_size', 'to_layout'
+    'LAYOUTS', 'DEFAULT_LAYOUT', 'init_forecaster', 'forecast',
+    'forecast_length', 'observed_frames', 'read_frames', 'check_layout',
+    'model_frame_size', 'config_frame_size', 'to_layout'
 ]

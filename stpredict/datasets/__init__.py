@@ -4,8 +4,9 @@ from .custom_sequences import ArraySequences, FrameFolderSequences
 from .digit_source import (BuiltinDigits, MNISTDigits, find_mnist_file,
                            load_mnist_images, split_index_range)
 from .flying_digits import FlyingDigits
-from .frame_sequences import (FrameFiles, SequenceRecord,
-                              WindowedSequenceDataset, window_starts)
+from .frame_files import FrameFiles
+from .frame_sequences import (SequenceRecord, WindowedSequenceDataset,
+                              window_starts)
 from .human36m import Human36M
 from .kth import KTH
 from .moving_mnist import MovingMNIST

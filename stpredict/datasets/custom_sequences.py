@@ -7,10 +7,11 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from stpredict.fileio import (IMAGE_EXTENSIONS, list_files, list_subdirs,
+                              open_array, read_image)
 from stpredict.registry import DATASETS
-from .frame_sequences import (IMAGE_EXTENSIONS, FrameFiles, SequenceRecord,
-                              WindowedSequenceDataset, carve_split, list_files,
-                              list_subdirs, open_array, read_image)
+from .frame_sequences import (FrameFiles, SequenceRecord,
+                              WindowedSequenceDataset, carve_split)
 
 SPLIT_MODES = ('fraction', 'all')
 

@@ -6,10 +6,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
-from stpredict.registry import DATASETS
-from .frame_sequences import (IMAGE_EXTENSIONS, FrameFiles, SequenceRecord,
-                              WindowedSequenceDataset, check_positive_int,
+from stpredict.fileio import (IMAGE_EXTENSIONS, check_positive_int,
                               natural_sort_key, read_image)
+from stpredict.registry import DATASETS
+from .frame_sequences import (FrameFiles, SequenceRecord,
+                              WindowedSequenceDataset)
 
 HUMAN36M_HELP = (
     'Expected layout: frame images named S<subject>_<Action>.<camera>_'

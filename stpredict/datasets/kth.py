@@ -5,10 +5,11 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
+from stpredict.fileio import (check_positive_int, list_files, list_subdirs,
+                              read_image)
 from stpredict.registry import DATASETS
 from .frame_sequences import (FrameFiles, SequenceRecord,
-                              WindowedSequenceDataset, check_positive_int,
-                              list_files, list_subdirs, read_image)
+                              WindowedSequenceDataset)
 
 KTH_HELP = (
     'Expected layout: <data_root>/<action>/personXX_<action>_dN_uncomp/'

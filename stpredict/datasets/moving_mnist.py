@@ -4,9 +4,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
+from stpredict.fileio import load_npy
 from stpredict.registry import DATASETS
 from .base_sequence_dataset import BaseSequenceDataset
-from .frame_sequences import load_npy
 
 MOVING_MNIST_HELP = (
     'Expected layout: data/moving_mnist/mnist_test_seq.npy (data_root='

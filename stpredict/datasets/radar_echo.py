@@ -4,11 +4,11 @@ from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
+from stpredict.fileio import (IMAGE_EXTENSIONS, list_files, list_subdirs,
+                              load_npy, read_image, read_npy_frame)
 from stpredict.registry import DATASETS
-from .frame_sequences import (IMAGE_EXTENSIONS, FrameFiles, SequenceRecord,
-                              WindowedSequenceDataset, carve_split, list_files,
-                              list_subdirs, load_npy, read_image,
-                              read_npy_frame)
+from .frame_sequences import (FrameFiles, SequenceRecord,
+                              WindowedSequenceDataset, carve_split)
 
 RADAR_HELP = (
     'Expected layout: <data_root>/<split folder>/ (default train/, val/, '

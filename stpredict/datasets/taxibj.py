@@ -4,9 +4,10 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
+from stpredict.fileio import open_array
 from stpredict.registry import DATASETS
 from .base_sequence_dataset import BaseSequenceDataset
-from .frame_sequences import check_split, open_array
+from .frame_sequences import check_split
 
 TAXIBJ_HELP = (
     'Expected layout: <data_root>/dataset.npz holding the arrays X_train, '

@@ -4,10 +4,10 @@ from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 
+from stpredict.fileio import list_files, list_subdirs, read_image
 from stpredict.registry import DATASETS
 from .frame_sequences import (FrameFiles, SequenceRecord,
-                              WindowedSequenceDataset, list_files,
-                              list_subdirs, read_image)
+                              WindowedSequenceDataset)
 
 WEIZMANN_HELP = (
     'Expected layout: <data_root>/<action>/<person>_<action>[N]/'

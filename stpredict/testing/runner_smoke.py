@@ -7,8 +7,8 @@ from typing import Optional
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from stpredict.apis.config_check import check_config
 from stpredict.utils import register_all_modules
-from stpredict.utils.launch import check_config
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 

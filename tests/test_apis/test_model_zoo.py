@@ -86,9 +86,10 @@ def test_init_forecaster_loads_a_zoo_model():
     from_files = init_forecaster(model.config_path, model.checkpoint_path)
     assert from_zoo.cfg.filename == model.config_path
     frames = moving_square()
-    pred = forecast(from_zoo, frames)
+    pred = forecast(from_zoo, frames, layout='THW')
     assert pred.shape == (10, 64, 64) and pred.dtype == np.uint8
-    np.testing.assert_array_equal(pred, forecast(from_files, frames))
+    np.testing.assert_array_equal(
+        pred, forecast(from_files, frames, layout='THW'))
     # a trained model: the forecast is not blank and the square moves on,
     # so the first predicted frame is closer to the last observed one
     # than to the first observed one
@@ -144,7 +145,7 @@ def test_infer_tool_forecasts_a_users_npy_with_a_zoo_model(
     monkeypatch.setattr(sys, 'argv', [
         script, f'zoo:{NAME}', '--input',
         str(tmp_path / 'frames.npy'), '--out',
-        str(tmp_path / 'out'), '--format', 'npy'
+        str(tmp_path / 'out'), '--format', 'npy', '--layout', 'THW'
     ])
     runpy.run_path(script, run_name='__main__')
     assert 'Forecast 10 frames from 10 observed frames' in \
@@ -152,7 +153,8 @@ def test_infer_tool_forecasts_a_users_npy_with_a_zoo_model(
     pred = np.load(tmp_path / 'out' / 'pred.npy')
     assert pred.shape == (10, 64, 64) and pred.dtype == np.uint8
     np.testing.assert_array_equal(
-        pred, forecast(init_forecaster(None, f'zoo:{NAME}'), frames))
+        pred, forecast(init_forecaster(None, f'zoo:{NAME}'), frames,
+                       layout='THW'))
     assert (tmp_path / 'out' / 'forecast.gif').is_file()
 
 

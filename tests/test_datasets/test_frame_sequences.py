@@ -3,10 +3,10 @@ import pickle
 import numpy as np
 import pytest
 
-from stpredict.datasets.frame_sequences import (FrameFiles, carve_split,
-                                                natural_sort_key, open_array,
-                                                parse_image_size, resize_frame,
-                                                window_starts)
+from stpredict.datasets.frame_files import FrameFiles
+from stpredict.datasets.frame_sequences import carve_split, window_starts
+from stpredict.fileio import (natural_sort_key, open_array, parse_image_size,
+                              resize_frame)
 
 
 def test_window_starts_property():

@@ -8,10 +8,10 @@ import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from stpredict.apis.config_check import check_config
 from stpredict.engine.metric_logger_hook import (MetricLoggerHook,
                                                  checkpoint_progress)
 from stpredict.testing.runner_smoke import shrink_config, train_briefly
-from stpredict.utils.launch import check_config
 
 TINY_CONFIG = 'configs/convlstm/convlstm_2x32_flying2digits-10to10_tiny.py'
 ROOT = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))

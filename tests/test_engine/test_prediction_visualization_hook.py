@@ -13,9 +13,9 @@ from mmengine.runner import Runner
 from mmengine.visualization import BaseVisBackend
 
 import stpredict.engine.hooks.prediction_visualization_hook as hook_module
+from stpredict.apis.config_check import check_config
 from stpredict.engine.hooks import PredictionVisualizationHook
 from stpredict.testing.runner_smoke import shrink_config, train_briefly
-from stpredict.utils.launch import check_config
 from stpredict.visualization import (CAPTION_HEIGHT, LABEL_WIDTH,
                                      TITLE_HEIGHT, add_title, collect_curves,
                                      curves_figure_size, dbz_to_rgb)

@@ -13,10 +13,10 @@ import sys
 import pytest
 from mmengine.config import Config
 
+from stpredict.apis.config_check import check_config
 from stpredict.engine.hooks import PreflightError
 from stpredict.testing import train_briefly
 from stpredict.utils import register_all_modules
-from stpredict.utils.launch import check_config
 from stpredict.utils.registry_check import UnknownComponentError, suggest
 
 TINY = 'configs/convlstm/convlstm_2x32_flying2digits-10to10_tiny.py'

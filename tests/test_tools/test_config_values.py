@@ -10,8 +10,9 @@ import pytest
 from mmengine.config import Config
 from tool_runner import FAST_OPTIONS, PYTHON, TINY_CONFIG, run_tool
 
+from stpredict.apis.config_check import check_config
 from stpredict.utils import register_all_modules
-from stpredict.utils.launch import check_config, load_config
+from stpredict.utils.config_loading import load_config
 from stpredict.utils.registry_check import (UnknownArgumentError,
                                             accepted_arguments,
                                             check_component_arguments)

@@ -134,8 +134,8 @@ def test_frozen_rank_is_named(tmp_path):
 def test_timeout_is_validated_and_has_a_default():
     from mmengine.config import Config
 
-    from stpredict.utils.launch import (DEFAULT_COLLECTIVE_TIMEOUT,
-                                        prepare_launcher)
+    from stpredict.utils.distributed import (DEFAULT_COLLECTIVE_TIMEOUT,
+                                             prepare_launcher)
     cfg = Config(dict(launcher='pytorch', env_cfg=dict(
         dist_cfg=dict(backend='gloo', timeout='soon'))))
     with pytest.raises(ValueError, match="timeout='soon': the collective"):

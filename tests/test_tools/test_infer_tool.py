@@ -80,15 +80,25 @@ def saved(trained, tmp_path_factory):
     return np.load(out / 'predictions.npy')
 
 
+def test_checkpoint_of_a_training_run_records_its_frames(trained, model):
+    # FrameMetaHook (default_runtime.py) wrote the frames into the meta of
+    # the checkpoint that tools/train.py saved; init_forecaster read it back
+    import torch
+    meta = torch.load(trained[1], map_location='cpu', weights_only=False)
+    assert meta['meta']['frames'] == dict(height=64, width=64, channels=1)
+    assert model.frames_meta == dict(
+        height=64, width=64, channels=1, source='checkpoint')
+
+
 def test_test_tool_saves_what_the_api_forecasts(model, saved, test_windows):
     assert saved.shape == (8, 10, 1, 64, 64) and saved.dtype == np.float32
     assert 0 <= saved.min() and saved.max() <= 1 and saved.std() > 1e-3
     # the API sees only the observed frames, as floats or as uint8
     observed = test_windows[:, :10]
     pred = forecast(model, observed.astype(np.float32) / np.float32(255),
-                    batch_size=4)
+                    batch_size=4, layout='BTCHW')
     np.testing.assert_allclose(pred, saved, rtol=0, atol=1e-6)
-    pred_uint8 = forecast(model, observed, batch_size=4)
+    pred_uint8 = forecast(model, observed, batch_size=4, layout='BTCHW')
     assert np.abs(pred_uint8.astype(int) -
                   np.round(saved * 255)).max() <= 1
 
@@ -125,9 +135,9 @@ def test_npy_batch_gives_one_folder_per_sequence(trained, model,
     np.save(tmp_path / 'batch.npy', batch)
     out = tmp_path / 'out'
     log = infer(trained, '--input', str(tmp_path / 'batch.npy'), '--out',
-                str(out))
+                str(out), '--layout', 'BTHW')
     assert '2 sequences (BTHW input)' in log
-    expected = forecast(model, batch)  # (B, T_out, H, W), the same batch
+    expected = forecast(model, batch, layout='BTHW')  # the same batch
     for index in range(2):
         folder = out / f'seq_{index:03d}'
         names = sorted(p.name for p in folder.iterdir())
@@ -217,7 +227,8 @@ def test_clear_errors(trained, test_windows, tmp_path, monkeypatch):
     np.save(tmp_path / 'small.npy', test_windows[0, :10, :, :32, :32])
     with pytest.raises(ValueError, match='trained on 64x64') as info:
         infer_here(monkeypatch, trained, '--input',
-                   str(tmp_path / 'small.npy'), '--out', str(tmp_path / 'o3'))
+                   str(tmp_path / 'small.npy'), '--out', str(tmp_path / 'o3'),
+                   '--layout', 'TCHW')
     assert '32x32' in str(info.value)
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         infer_here(monkeypatch, (trained[0], str(tmp_path / 'nope.pth')),
@@ -232,12 +243,13 @@ def test_output_frames_forecasts_past_t_out(trained, model, test_windows,
     np.save(tmp_path / 'seq.npy', sequence)
     out = tmp_path / 'out'
     infer_here(monkeypatch, trained, '--input', str(tmp_path / 'seq.npy'),
-               '--out', str(out), '--output-frames', '15')
+               '--out', str(out), '--output-frames', '15', '--layout', 'THW')
     assert 'Forecast 15 frames (trained for 10: frames after those are ' \
         'extrapolated)' in capsys.readouterr().out
-    expected = forecast(model, sequence, output_frames=15)
+    expected = forecast(model, sequence, output_frames=15, layout='THW')
     assert expected.shape == (15, 64, 64)
-    np.testing.assert_array_equal(expected[:10], forecast(model, sequence))
+    np.testing.assert_array_equal(expected[:10],
+                                  forecast(model, sequence, layout='THW'))
     names = sorted(p.name for p in out.iterdir())
     assert names == ['forecast.gif'] + [f'pred_{t:02d}.png'
                                         for t in range(15)]

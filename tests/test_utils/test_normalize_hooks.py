@@ -2,7 +2,8 @@
 custom PredictionVisualizationHook replaces the default one."""
 from mmengine.config import Config
 
-from stpredict.utils.launch import normalize_hooks, visualization_hook_cfg
+from stpredict.utils.hook_settings import (normalize_hooks,
+                                           visualization_hook_cfg)
 
 TINY = 'configs/convlstm/convlstm_2x32_flying2digits-10to10_tiny.py'
 

@@ -73,7 +73,7 @@ def visualization_hook(cfg: Config, cmap=None):
     """A PredictionVisualizationHook with the colour settings of the
     config's (if any), ``cmap`` overriding its colour map."""
     from stpredict.engine.hooks import PredictionVisualizationHook
-    from stpredict.utils.launch import visualization_hook_cfg
+    from stpredict.utils.hook_settings import visualization_hook_cfg
     hook = visualization_hook_cfg(cfg) or {}
     settings = {
         key: hook[key]

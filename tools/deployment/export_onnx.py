@@ -30,7 +30,7 @@ from stpredict.apis.onnx_export import EXPORTERS  # noqa: E402
 from stpredict.apis.onnx_export import (ForecastGraph, compare_with_pytorch,
                                         export_onnx, onnx_forecast,
                                         onnx_session)
-from stpredict.utils.launch import check_checkpoint  # noqa: E402
+from stpredict.utils.run_files import check_checkpoint  # noqa: E402
 
 #: The largest difference to PyTorch that --verify accepts.
 VERIFY_TOLERANCE = 1e-4

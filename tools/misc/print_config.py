@@ -58,7 +58,8 @@ def main(argv=None) -> int:
               'repository root).', file=sys.stderr)
         return 1
     from stpredict.utils import register_all_modules
-    from stpredict.utils.launch import config_value_problems, load_config
+    from stpredict.utils.config_loading import load_config
+    from stpredict.utils.config_values import config_value_problems
     from stpredict.utils.registry_check import (check_component_arguments,
                                                 check_registry_names)
     try:

@@ -1,5 +1,6 @@
 from .dist_watchdog_hook import (CollectiveTimeoutError, DistWatchdogHook,
                                  explain_collective_failure)
+from .frame_meta_hook import FrameMetaHook, frames_meta_of_batch
 from .non_finite_loss_hook import (DivergenceError, NonFiniteLossError,
                                    NonFiniteLossHook)
 from .prediction_saver_hook import PredictionSaverHook
@@ -22,7 +23,7 @@ __all__ = [
     'CollectiveTimeoutError', 'DistWatchdogHook',
     'explain_collective_failure',
     'DivergenceError', 'NonFiniteLossError', 'NonFiniteLossHook',
-    'RandomStateHook',
+    'FrameMetaHook', 'frames_meta_of_batch', 'RandomStateHook',
     'SafeCheckpointHook', 'StopSignalHook', 'StrictLoadHook',
     'TrainingInterrupted', 'PreflightCheckHook',
     'PreflightError',
