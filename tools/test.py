@@ -27,8 +27,8 @@ from stpredict.apis.model_zoo import resolve_model_files  # noqa: E402
 from stpredict.engine.cpu_threads import setup_cpu_threads  # noqa: E402
 from stpredict.utils import register_all_modules  # noqa: E402
 from stpredict.utils.config_loading import load_config  # noqa: E402
-from stpredict.utils.distributed import (  # noqa: E402
-    prepare_launcher, shutdown_distributed)
+from stpredict.utils.distributed import (prepare_launcher,  # noqa: E402
+                                         shutdown_distributed)
 from stpredict.utils.hook_settings import visualization_hook_cfg  # noqa: E402
 from stpredict.utils.run_files import check_checkpoint  # noqa: E402
 

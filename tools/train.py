@@ -31,8 +31,8 @@ from stpredict.engine.hooks.work_dir_lock_hook import (  # noqa: E402
 from stpredict.utils import register_all_modules  # noqa: E402
 from stpredict.utils.amp_settings import prepare_amp  # noqa: E402
 from stpredict.utils.config_loading import load_config  # noqa: E402
-from stpredict.utils.distributed import (  # noqa: E402
-    prepare_launcher, shutdown_distributed)
+from stpredict.utils.distributed import (prepare_launcher,  # noqa: E402
+                                         shutdown_distributed)
 from stpredict.utils.resume import find_resumable_checkpoint  # noqa: E402
 from stpredict.utils.run_files import check_checkpoint  # noqa: E402
 

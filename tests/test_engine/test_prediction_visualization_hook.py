@@ -16,8 +16,8 @@ import stpredict.engine.hooks.prediction_visualization_hook as hook_module
 from stpredict.apis.config_check import check_config
 from stpredict.engine.hooks import PredictionVisualizationHook
 from stpredict.testing.runner_smoke import shrink_config, train_briefly
-from stpredict.visualization import (CAPTION_HEIGHT, LABEL_WIDTH,
-                                     TITLE_HEIGHT, add_title, collect_curves,
+from stpredict.visualization import (CAPTION_HEIGHT, LABEL_WIDTH, TITLE_HEIGHT,
+                                     add_title, collect_curves,
                                      curves_figure_size, dbz_to_rgb)
 
 TINY_CONFIG = 'configs/convlstm/convlstm_2x32_flying2digits-10to10_tiny.py'

@@ -4,9 +4,10 @@ At the MS-RNN setting (6 x 64, 3x3 kernels, 1x1 stem and head, Moving MNIST
 64x64, 10 -> 10) the parameter counts are compared with MS-RNN Table 3/6.
 
 Examples:
-    python tools/analysis_tools/cell_zoo.py                       # parameters only
-    python tools/analysis_tools/cell_zoo.py --flops --time        # the full benchmark
-    python tools/analysis_tools/cell_zoo.py --setting predrnn --cells convlstm predrnn
+    python tools/analysis_tools/cell_zoo.py  # parameters only
+    python tools/analysis_tools/cell_zoo.py --flops --time  # everything
+    python tools/analysis_tools/cell_zoo.py --setting predrnn \
+        --cells convlstm predrnn
 """
 import argparse
 import os.path as osp
@@ -18,11 +19,11 @@ sys.path.insert(0, ROOT)
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
+from stpredict.models.cells.zoo import model_config_path, zoo_entries  # noqa
 from stpredict.registry import MODELS  # noqa: E402
 from stpredict.utils import register_all_modules  # noqa: E402
-from stpredict.models.cells.zoo import model_config_path, zoo_entries  # noqa
-from stpredict.utils.complexity import (count_flops,  # noqa: E402
-                                        count_parameters, time_prediction,
+from stpredict.utils.complexity import count_flops  # noqa: E402
+from stpredict.utils.complexity import (count_parameters, time_prediction,
                                         time_training_step)
 
 

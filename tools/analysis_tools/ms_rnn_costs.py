@@ -23,11 +23,11 @@ sys.path.insert(0, ROOT)
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
+from stpredict.models.cells.zoo import model_config_path, zoo_entries  # noqa
 from stpredict.registry import MODELS  # noqa: E402
 from stpredict.utils import register_all_modules  # noqa: E402
-from stpredict.models.cells.zoo import model_config_path, zoo_entries  # noqa
-from stpredict.utils.complexity import (BYTES_PER_GIB,  # noqa: E402
-                                        count_flops, count_parameters,
+from stpredict.utils.complexity import BYTES_PER_GIB  # noqa: E402
+from stpredict.utils.complexity import (count_flops, count_parameters,
                                         measure_training_memory,
                                         time_training_step)
 

@@ -16,8 +16,7 @@ from .stop_signal_hook import StopSignalHook, TrainingInterrupted
 from .strict_load_hook import StrictLoadHook
 from .transfer_gate_hook import TransferGateHook, gate_table
 from .work_dir_lock_hook import (WorkDirInUseError, WorkDirLockHook,
-                                 acquire_work_dir_lock,
-                                 release_work_dir_lock)
+                                 acquire_work_dir_lock, release_work_dir_lock)
 
 __all__ = [
     'CollectiveTimeoutError', 'DistWatchdogHook',
