@@ -13,9 +13,10 @@ UTILS = osp.join(osp.dirname(__file__), '..', '..', 'stpredict', 'utils')
 ALLOWED = {('setup_env.py', 'register_all_modules')}
 
 
-def _model_imports(path: str):
+def _model_imports(path: str, package: str = 'stpredict.utils'):
     """``(function or '<module>', imported name)`` of every import of
-    ``stpredict.models`` in ``path`` (absolute or relative)."""
+    ``stpredict.models`` in ``path`` (absolute or relative; ``package`` is
+    the package the file is in)."""
     with open(path, encoding='utf-8') as file:
         tree = ast.parse(file.read(), path)
     found = []
@@ -30,10 +31,10 @@ def _model_imports(path: str):
                 names = [alias.name for alias in child.names]
             elif isinstance(child, ast.ImportFrom):
                 module = child.module or ''
-                if child.level == 1:  # from .x: inside stpredict.utils
-                    module = 'stpredict.utils.' + module
-                elif child.level == 2:  # from ..x: inside stpredict
-                    module = 'stpredict.' + module
+                if child.level:  # from .x / ..x: relative to the package
+                    parts = package.split('.')
+                    parts = parts[:len(parts) - child.level + 1]
+                    module = '.'.join(parts + ([module] if module else []))
                 names = [module] + [
                     f'{module}.{alias.name}' for alias in child.names]
             for name in names:
@@ -49,10 +50,17 @@ def _model_imports(path: str):
 
 def test_no_utils_module_imports_the_models():
     offenders = []
-    files = sorted(name for name in os.listdir(UTILS) if name.endswith('.py'))
-    assert 'checkpoint.py' in files and 'setup_env.py' in files
-    for name in files:
-        for scope, imported in _model_imports(osp.join(UTILS, name)):
+    files = []  # paths relative to stpredict/utils, subpackages included
+    for folder, _, names in os.walk(UTILS):
+        files += [osp.relpath(osp.join(folder, name), UTILS)
+                  for name in names if name.endswith('.py')]
+    assert 'setup_env.py' in files
+    assert osp.join('checkpoint', 'loading.py') in files  # a subpackage
+    for name in sorted(files):
+        subpackage = osp.dirname(name).replace(os.sep, '.')
+        package = 'stpredict.utils' + ('.' + subpackage if subpackage else '')
+        for scope, imported in _model_imports(osp.join(UTILS, name),
+                                              package):
             if (name, scope) not in ALLOWED:
                 offenders.append(f'{name}:{scope} imports {imported}')
     assert not offenders, offenders
@@ -71,3 +79,9 @@ def test_scan_finds_model_imports(tmp_path):
         '<module>', 'f', 'g', '<module>']
     assert ('register_all_modules', 'stpredict.models') in _model_imports(
         osp.join(UTILS, 'setup_env.py'))
+    # relative imports count from the file's own package
+    nested = tmp_path / 'nested.py'
+    nested.write_text('from ...models import cells\n'
+                      'from ..atomic_io import x\n')
+    assert _model_imports(str(nested), 'stpredict.utils.checkpoint') == [
+        ('<module>', 'stpredict.models')]
