@@ -1,6 +1,6 @@
 """The model that unrolls a recurrent neck over time."""
 import copy
-from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -10,24 +10,10 @@ from mmengine.model import BaseModel
 from stpredict.registry import MODELS, TRANSFERS
 from stpredict.structures import SequenceDataSample
 from .build_parts import build_parts
+from .sampling_masks import SamplingMasks, draw_sampling_masks
 
 ForwardResults = Union[Dict[str, torch.Tensor], List[SequenceDataSample],
                        torch.Tensor]
-
-
-class SamplingMasks(NamedTuple):
-    """Which steps read the true frame instead of the model's prediction.
-
-    Both masks are float ``[B, steps, 1, 1, 1]`` of ones (true frame) and
-    zeros (own prediction), or None.
-
-    - ``input``: steps ``1 .. T_in - 1`` (reverse scheduled sampling); None
-      means every observed frame is read.
-    - ``output``: steps ``T_in .. T_in + T_out - 2``; None means the model
-      always reads its own prediction.
-    """
-    input: Optional[torch.Tensor]
-    output: Optional[torch.Tensor]
 
 
 @MODELS.register_module()
@@ -203,19 +189,12 @@ class RecurrentPredictor(BaseModel):
                 the frames' dtype.
 
         Returns:
-            SamplingMasks: Masks drawn on ``reference``'s device.
+            SamplingMasks: Masks drawn on ``reference``'s device with the
+            model's current sampling probabilities.
         """
-
-        def draw(steps: int, prob_true: float) -> torch.Tensor:
-            uniform = torch.rand(batch_size, steps, device=reference.device)
-            mask = (uniform < prob_true).to(reference.dtype)
-            return mask.view(batch_size, steps, 1, 1, 1)
-
-        output_mask = draw(self.output_frames - 1, self.sampling_eta)
-        input_mask = None
-        if self.reverse_sampling_eta < 1.0 and self.input_frames > 1:
-            input_mask = draw(self.input_frames - 1, self.reverse_sampling_eta)
-        return SamplingMasks(input=input_mask, output=output_mask)
+        return draw_sampling_masks(batch_size, self.input_frames,
+                                   self.output_frames, self.sampling_eta,
+                                   self.reverse_sampling_eta, reference)
 
     def step_input(self, step: int, frames: torch.Tensor,
                    prev_pred: Optional[torch.Tensor],
