@@ -26,7 +26,7 @@ def check_teacher_precision(precision: str) -> str:
         raise ValueError(
             f'teacher_precision must be one of {TEACHER_PRECISIONS} '
             "('auto': the student's autocast dtype when it runs under "
-            "autocast (--amp), else float32), got {precision!r}.")
+            f'autocast (--amp), else float32), got {precision!r}.')
     return precision
 
 

@@ -85,5 +85,7 @@ def test_bfloat16_teachers_for_a_float32_student(tmp_path):
 
 
 def test_unknown_precision_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="teacher_precision must be one of"):
+    with pytest.raises(ValueError,
+                       match="teacher_precision must be one of") as error:
         build(tmp_path, teacher_precision='half')
+    assert "got 'half'" in str(error.value)
