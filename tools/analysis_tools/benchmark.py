@@ -9,10 +9,18 @@ b. a TMU training step with 2 teachers (ConvLSTMs of the same size, random
    weights: speed does not depend on them) over a ConvLSTM step, with the
    teachers in float32 and in bfloat16 (``teacher_precision``);
 c. a float32 training step over a bfloat16 autocast one (what ``--amp``
-   does on a CPU: the speed-up), for ConvLSTM and PredRNN;
+   does on a CPU: the speed-up), for ConvLSTM and PredRNN, with weights
+   cast once per forward pass (``CPUAutocastOptimWrapper``'s default) and
+   at every use (``cache_enabled=False``), and how far each one's
+   gradients are from float32's;
 d. time-checkpointed training (``model.checkpoint_every=1``) of a ConvLSTM:
    activation memory held for the backward pass and step time, over the
    plain run.
+
+With ``--profile`` it also runs every compared run once more under
+``torch.profiler`` and prints how much of its time the convolutions take
+(forward and backward): where that share is high, a ratio cannot beat the
+ratio of the runs' convolution times.
 
 The compared runs alternate (A, B, A, B, ...) so that drift of a shared
 machine hits both; each ratio is the median of the per-round ratios. A
@@ -23,6 +31,7 @@ set it with ``OMP_NUM_THREADS`` or ``--threads``.
 Examples:
     OMP_NUM_THREADS=1 python tools/analysis_tools/benchmark.py
     python tools/analysis_tools/benchmark.py --only forecast tmu --rounds 5
+    python tools/analysis_tools/benchmark.py --only forecast tmu --profile
     python tools/analysis_tools/benchmark.py --quick   # tiny, seconds
 """
 import argparse
@@ -31,6 +40,7 @@ import datetime
 import gc
 import os
 import os.path as osp
+import platform
 import statistics
 import sys
 import tempfile
@@ -70,6 +80,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--quick', action='store_true',
                         help='a tiny setting (2 x 8, 16x16 frames, 2 -> 2, '
                         'batch 2) and one round: checks that it runs')
+    parser.add_argument('--profile', action='store_true',
+                        help='also print the convolutions\' share of every '
+                        'compared run (torch.profiler, one more call each)')
     return parser.parse_args(argv)
 
 
@@ -125,8 +138,10 @@ def loss_of(model: torch.nn.Module, frames: torch.Tensor) -> torch.Tensor:
     return sum(value for key, value in losses.items() if 'loss' in key)
 
 
-def training_step(model: torch.nn.Module, frames: torch.Tensor,
-                  amp: bool = False) -> Callable[[], None]:
+def training_step(model: torch.nn.Module,
+                  frames: torch.Tensor,
+                  amp: bool = False,
+                  cache_enabled: bool = True) -> Callable[[], None]:
     """One training step (as ``CPUAutocastOptimWrapper`` with ``amp``:
     autocast around the forward pass only)."""
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
@@ -134,12 +149,53 @@ def training_step(model: torch.nn.Module, frames: torch.Tensor,
 
     def run() -> None:
         optimizer.zero_grad(set_to_none=True)
-        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp):
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp,
+                            cache_enabled=cache_enabled):
             loss = loss_of(model, frames)
         loss.backward()
         optimizer.step()
 
     return run
+
+
+def gradient_error(model: torch.nn.Module, frames: torch.Tensor,
+                   cache_enabled: bool) -> float:
+    """``||g_bf16 - g_fp32|| / ||g_fp32||`` over all parameters: how far the
+    bfloat16 autocast gradients of one batch are from float32's."""
+    model.train()
+    grads = []
+    for amp in (False, True):
+        model.zero_grad(set_to_none=True)
+        torch.manual_seed(0)
+        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp,
+                            cache_enabled=cache_enabled):
+            loss = loss_of(model, frames)
+        loss.backward()
+        grads.append([p.grad.clone() for p in model.parameters()
+                      if p.grad is not None])
+    model.zero_grad(set_to_none=True)
+    exact, low = grads
+    diff = sum(float((a - b).pow(2).sum()) for a, b in zip(low, exact))
+    norm = sum(float(b.pow(2).sum()) for b in exact)
+    return (diff / norm)**0.5
+
+
+def cpu_name() -> str:
+    """The processor's model name and its bfloat16 instructions (Linux),
+    else ``platform.processor()``."""
+    name, flags = '', []
+    try:
+        with open('/proc/cpuinfo') as file:
+            for text in file:
+                if text.startswith('model name') and not name:
+                    name = text.split(':', 1)[1].strip()
+                elif text.startswith('flags') and not flags:
+                    flags = [flag for flag in text.split(':', 1)[1].split()
+                             if flag in ('avx512_bf16', 'amx_bf16')]
+    except OSError:
+        pass
+    name = name or platform.processor() or 'unknown CPU'
+    return f"{name} (bfloat16 instructions: {', '.join(flags) or 'none'})"
 
 
 def forecast(model: torch.nn.Module,
@@ -214,6 +270,21 @@ def held_activation_bytes(model: torch.nn.Module,
     return held
 
 
+def convolution_share(run: Callable[[], None]) -> tuple:
+    """Seconds spent in convolution operators (forward and backward, the
+    self time of every profiled operator whose name holds ``conv``) and
+    the wall time of one ``run()`` under ``torch.profiler``."""
+    activities = [torch.profiler.ProfilerActivity.CPU]
+    with torch.profiler.profile(activities=activities) as profiler:
+        start = time.perf_counter()
+        run()
+        wall = time.perf_counter() - start
+    conv_us = sum(event.self_cpu_time_total
+                  for event in profiler.key_averages()
+                  if 'conv' in event.key.lower())
+    return conv_us / 1e6, wall
+
+
 def ratio(times: Dict[str, List[float]], num: str, den: str) -> float:
     """Median over rounds of ``num / den``."""
     return statistics.median(a / b for a, b in zip(times[num], times[den]))
@@ -245,23 +316,35 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
         f'# stpredict benchmark ({datetime.date.today()}), torch '
         f'{torch.__version__}, {torch.get_num_threads()} thread(s) '
         f"(OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}), "
-        f'{rounds} alternating round(s)', f'# {setting}', '',
+        f'{rounds} alternating round(s)',
+        f'# {cpu_name()}, {os.cpu_count()} logical CPU(s)', f'# {setting}', '',
         '| ratio | A | B | A / B | note |', '| --- | --- | --- | --- | --- |'
     ]
     for text in lines:
         print(text, flush=True)
+    profiles: List[str] = []
 
     def emit(text: str) -> None:
         lines.append(text)
         print(text, flush=True)
+
+    def profile(part: str, runs: Dict[str, Callable[[], None]]) -> None:
+        if not args.profile:
+            return
+        for name, run in runs.items():
+            conv_s, wall_s = convolution_share(run)
+            profiles.append(f'| ({part}) {name} | {conv_s:.3g} s | '
+                            f'{wall_s:.3g} s | {conv_s / wall_s:.0%} |')
 
     conv_cfg = model_cfg(CONVLSTM, quick)
     conv = build(conv_cfg)
     frames = frames_for(conv, batch, size)
     if 'forecast' in parts:
         tmu = build(model_cfg(TMU, quick))
-        times = alternate(dict(tmu=forecast(tmu, frames),
-                               conv=forecast(conv, frames)), rounds)
+        runs = dict(tmu=forecast(tmu, frames), conv=forecast(conv, frames))
+        times = alternate(runs, rounds)
+        profile('a', dict(zip(('TMU forecast', 'ConvLSTM forecast'),
+                              runs.values())))
         emit(line('(a) TMU forecast / ConvLSTM forecast', times, 'tmu',
                   'conv', 'test time, no teachers'))
     if 'tmu' in parts:
@@ -284,6 +367,9 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
                 student.transfer.setup(student, frames)
                 runs[precision] = training_step(student, frames)
             times = alternate(runs, rounds)
+            profile('b', {('ConvLSTM step' if key == 'conv' else
+                           f'TMU step, {key} teachers'): run
+                          for key, run in runs.items()})
             for precision in ('float32', 'bfloat16'):
                 if precision in times:
                     emit(line(f'(b) TMU step, 2 teachers in {precision} / '
@@ -293,11 +379,27 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
         for name, path in (('ConvLSTM', CONVLSTM), ('PredRNN', PREDRNN)):
             model = conv if name == 'ConvLSTM' else build(
                 model_cfg(path, quick))
-            times = alternate(
-                dict(fp32=training_step(model, frames),
-                     bf16=training_step(model, frames, amp=True)), rounds)
+            runs = dict(fp32=training_step(model, frames),
+                        bf16=training_step(model, frames, amp=True),
+                        uncached=training_step(model, frames, amp=True,
+                                               cache_enabled=False))
+            times = alternate(runs, rounds)
+            profile('c', {
+                f'{name} step, float32': runs['fp32'],
+                f'{name} step, bfloat16 autocast': runs['bf16'],
+                f'{name} step, bfloat16 autocast, cache_enabled=False':
+                runs['uncached']
+            })
+            errors = {
+                cache: gradient_error(model, frames, cache)
+                for cache in (True, False)
+            }
             emit(line(f'(c) {name} step float32 / bfloat16 autocast', times,
-                      'fp32', 'bf16', 'the speed-up of --amp'))
+                      'fp32', 'bf16', 'the speed-up of --amp; gradient '
+                      f'error {errors[True]:.2g}'))
+            emit(line(f'(c) {name} step float32 / bfloat16 autocast, '
+                      'cache_enabled=False', times, 'fp32', 'uncached',
+                      f'gradient error {errors[False]:.2g}'))
     if 'checkpoint' in parts:
         cfg = dict(conv_cfg, checkpoint_every=1)
         try:
@@ -305,7 +407,7 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
         except TypeError as error:  # older code
             emit(f'| (d) time-checkpointing | - | - | - | not supported '
                  f'here: {error} |')
-            return lines
+            return finish(lines, profiles)
         plain = build(conv_cfg)
         held = held_activation_bytes(recomputing, frames)
         held_plain = held_activation_bytes(plain, frames)
@@ -313,10 +415,26 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
              f'| {held / 2**20:.1f} MiB | {held_plain / 2**20:.1f} MiB | '
              f'{held / held_plain:.2f}x | held for backward after the '
              'forward pass |')
-        times = alternate(dict(recompute=training_step(recomputing, frames),
-                               plain=training_step(plain, frames)), rounds)
+        runs = dict(recompute=training_step(recomputing, frames),
+                    plain=training_step(plain, frames))
+        times = alternate(runs, rounds)
+        profile('d', {'ConvLSTM step, checkpoint_every=1': runs['recompute'],
+                      'ConvLSTM step, plain': runs['plain']})
         emit(line('(d) ConvLSTM step, checkpoint_every=1 / plain', times,
                   'recompute', 'plain', 'one more forward pass'))
+    return finish(lines, profiles)
+
+
+def finish(lines: List[str], profiles: List[str]) -> List[str]:
+    """Print the profile table (if any) after the ratios."""
+    if profiles:
+        header = [
+            '', '| profiled run | convolution time | wall time (profiled) '
+            '| convolution share |', '| --- | --- | --- | --- |'
+        ]
+        for text in header + profiles:
+            lines.append(text)
+            print(text, flush=True)
     return lines
 
 
