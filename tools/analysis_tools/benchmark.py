@@ -138,6 +138,15 @@ def loss_of(model: torch.nn.Module, frames: torch.Tensor) -> torch.Tensor:
     return sum(value for key, value in losses.items() if 'loss' in key)
 
 
+def autocast_loss(model: torch.nn.Module, frames: torch.Tensor, amp: bool,
+                  cache_enabled: bool) -> torch.Tensor:
+    """The training loss, under bfloat16 autocast with ``amp`` (as
+    ``CPUAutocastOptimWrapper``: around the forward pass only)."""
+    with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp,
+                        cache_enabled=cache_enabled):
+        return loss_of(model, frames)
+
+
 def training_step(model: torch.nn.Module,
                   frames: torch.Tensor,
                   amp: bool = False,
@@ -149,10 +158,7 @@ def training_step(model: torch.nn.Module,
 
     def run() -> None:
         optimizer.zero_grad(set_to_none=True)
-        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp,
-                            cache_enabled=cache_enabled):
-            loss = loss_of(model, frames)
-        loss.backward()
+        autocast_loss(model, frames, amp, cache_enabled).backward()
         optimizer.step()
 
     return run
@@ -167,10 +173,7 @@ def gradient_error(model: torch.nn.Module, frames: torch.Tensor,
     for amp in (False, True):
         model.zero_grad(set_to_none=True)
         torch.manual_seed(0)
-        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp,
-                            cache_enabled=cache_enabled):
-            loss = loss_of(model, frames)
-        loss.backward()
+        autocast_loss(model, frames, amp, cache_enabled).backward()
         grads.append([p.grad.clone() for p in model.parameters()
                       if p.grad is not None])
     model.zero_grad(set_to_none=True)
@@ -407,7 +410,8 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
         except TypeError as error:  # older code
             emit(f'| (d) time-checkpointing | - | - | - | not supported '
                  f'here: {error} |')
-            return finish(lines, profiles)
+            recomputing = None
+    if 'checkpoint' in parts and recomputing is not None:
         plain = build(conv_cfg)
         held = held_activation_bytes(recomputing, frames)
         held_plain = held_activation_bytes(plain, frames)
@@ -422,19 +426,13 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
                       'ConvLSTM step, plain': runs['plain']})
         emit(line('(d) ConvLSTM step, checkpoint_every=1 / plain', times,
                   'recompute', 'plain', 'one more forward pass'))
-    return finish(lines, profiles)
-
-
-def finish(lines: List[str], profiles: List[str]) -> List[str]:
-    """Print the profile table (if any) after the ratios."""
-    if profiles:
-        header = [
-            '', '| profiled run | convolution time | wall time (profiled) '
-            '| convolution share |', '| --- | --- | --- | --- |'
-        ]
-        for text in header + profiles:
-            lines.append(text)
-            print(text, flush=True)
+    if profiles:  # after the ratios
+        emit('')
+        emit('| profiled run | convolution time | wall time (profiled) | '
+             'convolution share |')
+        emit('| --- | --- | --- | --- |')
+        for text in profiles:
+            emit(text)
     return lines
 
 

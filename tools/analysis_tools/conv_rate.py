@@ -10,11 +10,16 @@ Example:
     python tools/analysis_tools/conv_rate.py --threads 1
 """
 import argparse
+import os.path as osp
+import sys
 import time
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from benchmark import cpu_name  # noqa: E402
 
 SHAPES = ((80, 256, 5), (128, 256, 5), (80, 128, 3), (128, 128, 3))
 
@@ -34,8 +39,8 @@ def main() -> None:
     parser.add_argument('--repeats', type=int, default=10)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(f'# torch {torch.__version__}, {torch.get_num_threads()} '
-          'thread(s), batch 4, 16x16 maps; GMAC/s')
+    print(f'# {cpu_name()}, torch {torch.__version__}, '
+          f'{torch.get_num_threads()} thread(s), batch 4, 16x16 maps; GMAC/s')
     print('| in -> out, kernel | pass | float32 | float32 CL | bfloat16 | '
           'bfloat16 CL | bf16 / fp32 |')
     print('| --- | --- | --- | --- | --- | --- | --- |')
